@@ -1,7 +1,24 @@
+using CraftFlow.Data;
+using CraftFlow.Data.Schema;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddCraftFlowDatabase();
+builder.AddDatabaseMigrator();
+builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi();
 
 var app = builder.Build();
 
-app.MapGet("/alive", () => TypedResults.Ok());
+await app.MigrateIfStartupModeAsync();
 
-app.Run();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.MapDefaultEndpoints();
+app.MapOpenApi();
+
+await app.RunAsync();
+
+/// <summary>Entry point, visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

@@ -1,5 +1,13 @@
+using CraftFlow.Data;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddCraftFlowDatabase();
 
 var app = builder.Build();
 
-app.Run();
+// The Worker serves only its health endpoints, on its own port, for Railway's check and the AppHost.
+app.MapDefaultEndpoints();
+
+await app.RunAsync();

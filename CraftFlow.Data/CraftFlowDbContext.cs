@@ -1,0 +1,146 @@
+using CraftFlow.Data.Entities;
+using CraftFlow.Data.Jobs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace CraftFlow.Data;
+
+public sealed class CraftFlowDbContext(DbContextOptions<CraftFlowDbContext> options) : DbContext(options)
+{
+    public DbSet<User> Users => Set<User>();
+
+    public DbSet<UserToken> UserTokens => Set<UserToken>();
+
+    public DbSet<Template> Templates => Set<Template>();
+
+    public DbSet<DesignImage> DesignImages => Set<DesignImage>();
+
+    public DbSet<UploadBatch> UploadBatches => Set<UploadBatch>();
+
+    public DbSet<Mockup> Mockups => Set<Mockup>();
+
+    public DbSet<PlatformConnection> PlatformConnections => Set<PlatformConnection>();
+
+    public DbSet<EtsyListing> EtsyListings => Set<EtsyListing>();
+
+    public DbSet<Job> Jobs => Set<Job>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<User>(user =>
+        {
+            user.Property(u => u.Email).HasMaxLength(320);
+            user.HasIndex(u => u.Email).IsUnique();
+        });
+
+        modelBuilder.Entity<UserToken>(token =>
+        {
+            token.Property(t => t.Name).HasMaxLength(100);
+            token.HasIndex(t => t.TokenHash).IsUnique();
+            token.HasIndex(t => t.UserId);
+            token.HasOne(t => t.User).WithMany(u => u.Tokens).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<Template>(template =>
+        {
+            template.Property(t => t.Name).HasMaxLength(200);
+            template.Property(t => t.ImageSha256).HasMaxLength(64);
+            template.HasOne(t => t.User).WithMany().OnDelete(DeleteBehavior.Cascade);
+            template.HasIndex(t => new { t.UserId, t.CreatedAt });
+            UseXminAsVersion(template);
+        });
+
+        modelBuilder.Entity<UploadBatch>(batch =>
+        {
+            batch.HasOne(b => b.User).WithMany().OnDelete(DeleteBehavior.Cascade);
+            batch.HasIndex(b => b.UserId);
+        });
+
+        modelBuilder.Entity<DesignImage>(design =>
+        {
+            design.Property(d => d.Title).HasMaxLength(300);
+            design.Property(d => d.OriginalFileName).HasMaxLength(300);
+            design.Property(d => d.ContentType).HasMaxLength(100);
+            design.Property(d => d.Sha256).HasMaxLength(64);
+            design.Property(d => d.ThumbnailSha256).HasMaxLength(64);
+            design.Property(d => d.Status).HasConversion(LowerCaseEnum<DesignStatus>()).HasMaxLength(20);
+            design.HasOne(d => d.User).WithMany().OnDelete(DeleteBehavior.Cascade);
+            // Deleting a template or a batch must not delete designs: they keep existing without it.
+            design.HasOne(d => d.Template).WithMany().OnDelete(DeleteBehavior.SetNull);
+            design.HasOne(d => d.UploadBatch).WithMany().OnDelete(DeleteBehavior.SetNull);
+            design.HasOne(d => d.DuplicateOf).WithMany().OnDelete(DeleteBehavior.SetNull);
+            // Gallery keyset pagination: created_at desc, id desc.
+            design.HasIndex(d => new { d.UserId, d.CreatedAt, d.Id }).IsDescending(false, true, true);
+            // Exact byte duplicates.
+            design.HasIndex(d => new { d.UserId, d.Sha256 });
+            UseXminAsVersion(design);
+        });
+
+        modelBuilder.Entity<Mockup>(mockup =>
+        {
+            mockup.Property(m => m.Status).HasConversion(LowerCaseEnum<MockupStatus>()).HasMaxLength(20);
+            mockup.Property(m => m.ImageSha256).HasMaxLength(64);
+            mockup.HasOne(m => m.User).WithMany().OnDelete(DeleteBehavior.Cascade);
+            mockup.HasOne(m => m.DesignImage).WithMany().OnDelete(DeleteBehavior.Cascade);
+            mockup.HasOne(m => m.Template).WithMany().OnDelete(DeleteBehavior.Cascade);
+            mockup.HasIndex(m => new { m.UserId, m.CreatedAt });
+            UseXminAsVersion(mockup);
+        });
+
+        modelBuilder.Entity<PlatformConnection>(connection =>
+        {
+            connection.Property(c => c.Platform).HasMaxLength(20);
+            connection.HasOne(c => c.User).WithMany().OnDelete(DeleteBehavior.Cascade);
+            UseXminAsVersion(connection);
+        });
+
+        modelBuilder.Entity<EtsyListing>(listing =>
+        {
+            listing.Property(l => l.Title).HasMaxLength(140);
+            listing.Property(l => l.Price).HasPrecision(12, 2);
+            listing.Property(l => l.Status).HasConversion(LowerCaseEnum<ListingStatus>()).HasMaxLength(20);
+            listing.HasOne(l => l.User).WithMany().OnDelete(DeleteBehavior.Cascade);
+            // A listing is a record of what was published; losing the connection or design keeps it.
+            listing.HasOne(l => l.Connection).WithMany().OnDelete(DeleteBehavior.Restrict);
+            listing.HasOne(l => l.DesignImage).WithMany().OnDelete(DeleteBehavior.SetNull);
+            listing.HasOne(l => l.Mockup).WithMany().OnDelete(DeleteBehavior.SetNull);
+            UseXminAsVersion(listing);
+        });
+
+        modelBuilder.Entity<Job>(job =>
+        {
+            job.Property(j => j.Queue).HasMaxLength(50);
+            job.Property(j => j.Kind).HasMaxLength(100);
+            job.Property(j => j.Payload).HasColumnType("jsonb");
+            job.Property(j => j.State).HasConversion(LowerCaseEnum<JobState>()).HasMaxLength(20);
+            job.Property(j => j.UniqueKey).HasMaxLength(200);
+            job.Property(j => j.LockedBy).HasMaxLength(200);
+            // What a claim reads: available jobs of a queue in priority, run_at, id order.
+            job.HasIndex(j => new { j.Queue, j.Priority, j.RunAt, j.Id })
+                .HasDatabaseName("ix_jobs_claim")
+                .HasFilter("state = 'available'");
+            // Expired leases of crashed workers.
+            job.HasIndex(j => j.LeaseExpiresAt)
+                .HasDatabaseName("ix_jobs_lease")
+                .HasFilter("state = 'running'");
+            // One pending or running job per unique key; the database enforces it atomically.
+            job.HasIndex(j => j.UniqueKey)
+                .HasDatabaseName("ix_jobs_unique_key")
+                .IsUnique()
+                .HasFilter("unique_key IS NOT NULL AND state IN ('available', 'running')");
+            job.HasIndex(j => j.FinishedAt)
+                .HasDatabaseName("ix_jobs_finished")
+                .HasFilter("finished_at IS NOT NULL");
+            job.HasIndex(j => j.UserId);
+        });
+    }
+
+    private static void UseXminAsVersion<T>(EntityTypeBuilder<T> entity)
+        where T : class
+        => entity.Property<uint>("Version").IsRowVersion();
+
+    private static ValueConverter<TEnum, string> LowerCaseEnum<TEnum>()
+        where TEnum : struct, Enum
+        => new(value => value.ToString().ToLowerInvariant(), text => Enum.Parse<TEnum>(text, true));
+}

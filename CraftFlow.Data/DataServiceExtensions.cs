@@ -1,0 +1,40 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace CraftFlow.Data;
+
+public static class DataServiceExtensions
+{
+    /// <summary>
+    /// Registers a pooled <see cref="CraftFlowDbContext"/> on <c>ConnectionStrings:craftflowdb</c> and a
+    /// "database" health check: what Aspire.Npgsql.EntityFrameworkCore.PostgreSQL would do.
+    /// </summary>
+    public static IHostApplicationBuilder AddCraftFlowDatabase(this IHostApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(DatabaseConnection.Name);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                $"No database configured: set ConnectionStrings__{DatabaseConnection.Name} or DATABASE_URL.");
+        }
+
+        connectionString = DatabaseConnection.ApplyDefaults(connectionString);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<TimestampInterceptor>();
+        builder.Services.AddPooledDbContextFactory<CraftFlowDbContext>((services, options) =>
+            ConfigureDbContext(options, connectionString).AddInterceptors(services.GetRequiredService<TimestampInterceptor>()));
+        builder.Services.AddScoped(services =>
+            services.GetRequiredService<IDbContextFactory<CraftFlowDbContext>>().CreateDbContext());
+
+        builder.Services.AddHealthChecks().AddDbContextCheck<CraftFlowDbContext>("database", tags: ["ready"]);
+        return builder;
+    }
+
+    public static DbContextOptionsBuilder ConfigureDbContext(DbContextOptionsBuilder options, string connectionString)
+        => options
+            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))
+            .UseSnakeCaseNamingConvention();
+}

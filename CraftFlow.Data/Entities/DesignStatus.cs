@@ -1,0 +1,10 @@
+namespace CraftFlow.Data.Entities;
+
+public enum DesignStatus
+{
+    Pending,
+    Processing,
+    Processed,
+    Duplicate,
+    Failed,
+}

@@ -1,0 +1,9 @@
+namespace CraftFlow.Data.Entities;
+
+public enum MockupStatus
+{
+    Pending,
+    Processing,
+    Completed,
+    Failed,
+}

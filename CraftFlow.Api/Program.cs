@@ -19,6 +19,3 @@ app.MapDefaultEndpoints();
 app.MapOpenApi();
 
 await app.RunAsync();
-
-/// <summary>Entry point, visible to WebApplicationFactory in the tests.</summary>
-public partial class Program;

@@ -33,7 +33,7 @@ public sealed partial class DatabaseMigrator(
         }
 
         await using var connection = await OpenAsync(connectionString, cancellationToken);
-        await using (await AdvisoryLock.AcquireAsync(connection, MigrationLockKey, cancellationToken))
+        await using (await AdvisoryLock.AcquireAsync(connection, MigrationLockKey, timeProvider, cancellationToken))
         {
             var pending = await context.Database.GetPendingMigrationsAsync(cancellationToken);
             if (pending.Any())
@@ -58,7 +58,7 @@ public sealed partial class DatabaseMigrator(
         var connectionString = context.Database.GetConnectionString()!;
         await WaitForServerAsync(connectionString, cancellationToken);
         await using var connection = await OpenAsync(connectionString, cancellationToken);
-        await using (await AdvisoryLock.AcquireAsync(connection, MigrationLockKey, cancellationToken))
+        await using (await AdvisoryLock.AcquireAsync(connection, MigrationLockKey, timeProvider, cancellationToken))
         {
             foreach (var index in PerformanceIndex.All)
             {

@@ -1,21 +1,33 @@
+using CraftFlow.Api;
+using CraftFlow.Api.Auth;
+using CraftFlow.Api.Infrastructure;
 using CraftFlow.Data;
 using CraftFlow.Data.Schema;
+using CraftFlow.Data.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddCraftFlowDatabase();
 builder.AddDatabaseMigrator();
-builder.Services.AddProblemDetails();
-builder.Services.AddOpenApi();
+builder.AddBlobStorage();
+builder.AddApiConventions();
+builder.AddBearerTokenAuth();
+builder.AddApiFeatures();
 
 var app = builder.Build();
 
 await app.MigrateIfStartupModeAsync();
 
+app.UseCorrelationId();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
+
 app.MapDefaultEndpoints();
 app.MapOpenApi();
+app.MapApiEndpoints();
 
 await app.RunAsync();

@@ -1,5 +1,6 @@
 using CraftFlow.Data.Entities;
 using CraftFlow.Data.Jobs;
+using CraftFlow.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -25,6 +26,10 @@ public sealed class CraftFlowDbContext(DbContextOptions<CraftFlowDbContext> opti
     public DbSet<EtsyListing> EtsyListings => Set<EtsyListing>();
 
     public DbSet<Job> Jobs => Set<Job>();
+
+    public DbSet<BlobRecord> Blobs => Set<BlobRecord>();
+
+    public DbSet<BlobChunk> BlobChunks => Set<BlobChunk>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -133,6 +138,25 @@ public sealed class CraftFlowDbContext(DbContextOptions<CraftFlowDbContext> opti
                 .HasDatabaseName("ix_jobs_finished")
                 .HasFilter("finished_at IS NOT NULL");
             job.HasIndex(j => j.UserId);
+        });
+
+        ConfigureBlobs(modelBuilder);
+    }
+
+    private static void ConfigureBlobs(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<BlobRecord>(blob =>
+        {
+            blob.ToTable("blobs");
+            blob.HasKey(b => b.Sha256);
+            blob.Property(b => b.Sha256).HasMaxLength(64);
+        });
+        modelBuilder.Entity<BlobChunk>(chunk =>
+        {
+            chunk.ToTable("blob_chunks");
+            chunk.HasKey(c => new { c.Sha256, c.Sequence });
+            chunk.Property(c => c.Sha256).HasMaxLength(64);
+            chunk.HasOne<BlobRecord>().WithMany().HasForeignKey(c => c.Sha256).OnDelete(DeleteBehavior.Cascade);
         });
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 
 namespace CraftFlow.Data;
 
@@ -24,8 +25,11 @@ public static class DataServiceExtensions
         connectionString = DatabaseConnection.ApplyDefaults(connectionString);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TimestampInterceptor>();
+        // EF Core and the raw SQL paths (job queue, postgres blob store) share one connection pool.
+        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         builder.Services.AddPooledDbContextFactory<CraftFlowDbContext>((services, options) =>
-            ConfigureDbContext(options, connectionString).AddInterceptors(services.GetRequiredService<TimestampInterceptor>()));
+            ConfigureDbContext(options, services.GetRequiredService<NpgsqlDataSource>())
+                .AddInterceptors(services.GetRequiredService<TimestampInterceptor>()));
         builder.Services.AddScoped(services =>
             services.GetRequiredService<IDbContextFactory<CraftFlowDbContext>>().CreateDbContext());
 
@@ -35,6 +39,13 @@ public static class DataServiceExtensions
 
     public static DbContextOptionsBuilder ConfigureDbContext(DbContextOptionsBuilder options, string connectionString)
         => options
-            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))
+            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable))
             .UseSnakeCaseNamingConvention();
+
+    public static DbContextOptionsBuilder ConfigureDbContext(DbContextOptionsBuilder options, NpgsqlDataSource dataSource)
+        => options
+            .UseNpgsql(dataSource, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable))
+            .UseSnakeCaseNamingConvention();
+
+    private const string MigrationsHistoryTable = "__ef_migrations_history";
 }

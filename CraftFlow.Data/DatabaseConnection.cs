@@ -45,6 +45,9 @@ public static class DatabaseConnection
             builder.Options = "-c jit=off";
         }
 
+        // The migrator opens its own unpooled sessions from the data source's connection string,
+        // which Npgsql strips of the password unless told to keep it.
+        builder.PersistSecurityInfo = true;
         return builder.ConnectionString;
     }
 

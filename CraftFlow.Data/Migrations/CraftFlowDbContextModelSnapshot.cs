@@ -726,6 +726,49 @@ namespace CraftFlow.Data.Migrations
                     b.ToTable("jobs", (string)null);
                 });
 
+            modelBuilder.Entity("CraftFlow.Data.Storage.BlobChunk", b =>
+                {
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("integer")
+                        .HasColumnName("sequence");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("data");
+
+                    b.HasKey("Sha256", "Sequence")
+                        .HasName("pk_blob_chunks");
+
+                    b.ToTable("blob_chunks", (string)null);
+                });
+
+            modelBuilder.Entity("CraftFlow.Data.Storage.BlobRecord", b =>
+                {
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("Length")
+                        .HasColumnType("bigint")
+                        .HasColumnName("length");
+
+                    b.HasKey("Sha256")
+                        .HasName("pk_blobs");
+
+                    b.ToTable("blobs", (string)null);
+                });
+
             modelBuilder.Entity("CraftFlow.Data.Entities.DesignImage", b =>
                 {
                     b.HasOne("CraftFlow.Data.Entities.DesignImage", "DuplicateOf")
@@ -875,6 +918,16 @@ namespace CraftFlow.Data.Migrations
                         .HasConstraintName("fk_user_tokens_users_user_id");
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("CraftFlow.Data.Storage.BlobChunk", b =>
+                {
+                    b.HasOne("CraftFlow.Data.Storage.BlobRecord", null)
+                        .WithMany()
+                        .HasForeignKey("Sha256")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_blob_chunks_blobs_sha256");
                 });
 
             modelBuilder.Entity("CraftFlow.Data.Entities.User", b =>

@@ -1,0 +1,53 @@
+using CraftFlow.Data.Entities;
+
+namespace CraftFlow.Api.Designs;
+
+public sealed record DesignResponse(
+    Guid Id,
+    string Title,
+    IReadOnlyList<string> Tags,
+    Guid? TemplateId,
+    Guid? UploadBatchId,
+    string OriginalFileName,
+    string ContentType,
+    long FileSize,
+    string Sha256,
+    int? Width,
+    int? Height,
+    DesignHashes? Hashes,
+    string Status,
+    string? StatusReason,
+    Guid? DuplicateOfId,
+    int? DuplicateDistance,
+    bool HasThumbnail,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public static DesignResponse From(DesignImage d) => new(
+        d.Id, d.Title, d.Tags, d.TemplateId, d.UploadBatchId, d.OriginalFileName, d.ContentType, d.FileSize, d.Sha256,
+        d.Width, d.Height, DesignHashes.From(d), d.Status.ToString().ToLowerInvariant(), d.StatusReason, d.DuplicateOfId,
+        d.DuplicateDistance, d.ThumbnailSha256 is not null, d.CreatedAt, d.UpdatedAt);
+}
+
+/// <summary>Hashes in imagehash's 16-digit hex form, comparable with the ones the previous backend stored.</summary>
+public sealed record DesignHashes(string Phash, string Ahash, string Dhash, string Whash)
+{
+    public static DesignHashes? From(DesignImage d)
+        => d is { Phash: { } p, Ahash: { } a, Dhash: { } dh, Whash: { } w }
+            ? new(Hex(p), Hex(a), Hex(dh), Hex(w))
+            : null;
+
+    private static string Hex(long stored) => HashBits.FromStored(stored).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+public sealed record DesignPage(IReadOnlyList<DesignResponse> Items, string? NextCursor);
+
+public sealed record UploadAccepted(Guid BatchId, IReadOnlyList<Guid> DesignIds, IReadOnlyList<Guid> JobIds, string StatusUrl);
+
+public sealed record UploadBatchResponse(
+    Guid Id, int TotalFiles, int Received, int Processed, int Duplicates, int Failed, int Pending, string Status,
+    DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
+
+public sealed record UpdateDesignRequest(string? Title, IReadOnlyList<string>? Tags, Guid? TemplateId, bool? ClearTemplate);
+
+public sealed record DuplicateMatch(Guid DesignId, string Title, bool ExactBytes, int PhashDistance, int DhashDistance, int AhashDistance, int WhashDistance);

@@ -1,0 +1,2 @@
+global using System.Security.Claims;
+global using Microsoft.AspNetCore.Http.HttpResults;

@@ -28,6 +28,10 @@ app.UseRateLimiter();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi();
+if (app.Environment.IsDevelopment())
+{
+    app.UseSwaggerUI(ui => ui.SwaggerEndpoint("/openapi/v1.json", "CraftFlow API"));
+}
 app.MapApiEndpoints();
 
 await app.RunAsync();

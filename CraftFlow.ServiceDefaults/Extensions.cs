@@ -5,11 +5,13 @@ using CraftFlow.ServiceDefaults.Resilience;
 using CraftFlow.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -23,6 +25,20 @@ public static class ServiceDefaultsExtensions
         where TBuilder : IHostApplicationBuilder
     {
         builder.AddRailwayConfiguration();
+        var settings = PlatformSettings.Read(builder.Configuration);
+        builder.Services.AddSingleton(settings);
+        if (settings.DebugLogging)
+        {
+            builder.Logging.AddFilter("CraftFlow", LogLevel.Debug);
+        }
+
+        if (settings.PerformanceMonitoring)
+        {
+            builder.Services.AddSingleton<RequestMetrics>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<RequestMetrics>());
+            builder.Services.AddTransient<IStartupFilter, RequestMetrics.StartupFilter>();
+        }
+
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
 
@@ -44,6 +60,7 @@ public static class ServiceDefaultsExtensions
     /// <summary>Maps /health (readiness, JSON) and /alive (liveness) in every environment: Railway probes /health in production.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+
         app.MapHealthChecks(HealthEndpoints.HealthPath, new HealthCheckOptions
         {
             Predicate = registration => registration.Name != "self",

@@ -1,16 +1,16 @@
-using Microsoft.Extensions.Configuration;
+using CraftFlow.ServiceDefaults.Configuration;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace CraftFlow.ServiceDefaults.Health;
 
 /// <summary>Degraded above 80 % of MEMORY_LIMIT_MB (default 7000): a warning before the platform kills us.</summary>
-public sealed class MemoryHealthCheck(IConfiguration configuration) : IHealthCheck
+public sealed class MemoryHealthCheck(PlatformSettings settings) : IHealthCheck
 {
     public const double WarningFraction = 0.8;
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var limitMb = configuration.GetValue("MEMORY_LIMIT_MB", 7000.0);
+        var limitMb = settings.MemoryLimitMb;
         var usedMb = Environment.WorkingSet / (1024.0 * 1024.0);
         var data = new Dictionary<string, object> { ["used_mb"] = usedMb, ["limit_mb"] = limitMb };
         return Task.FromResult(usedMb > limitMb * WarningFraction

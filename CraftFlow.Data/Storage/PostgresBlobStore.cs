@@ -108,18 +108,12 @@ public sealed class PostgresBlobStore(NpgsqlDataSource dataSource, IOptions<Stor
     }
 
     /// <summary>Reads one chunk per round trip as the caller consumes the stream.</summary>
-    private sealed class ChunkedReadStream(NpgsqlDataSource dataSource, string sha256, long length) : Stream
+    private sealed class ChunkedReadStream(NpgsqlDataSource dataSource, string sha256, long length) : ForwardOnlyReadStream
     {
         private byte[] _chunk = [];
         private int _offsetInChunk;
         private int _nextSequence;
         private long _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
 
         public override long Length => length;
 
@@ -155,21 +149,5 @@ public sealed class PostgresBlobStore(NpgsqlDataSource dataSource, IOptions<Stor
             _position += count;
             return count;
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count)
-            => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

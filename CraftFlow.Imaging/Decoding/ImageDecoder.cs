@@ -1,0 +1,227 @@
+using CraftFlow.Imaging.Hashing;
+
+using ImageMagick;
+
+namespace CraftFlow.Imaging.Decoding;
+
+/// <summary>
+/// Turns untrusted bytes into pixels behind the limits of <see cref="ImagingOptions"/>: the file size is
+/// bounded while reading, the format is recognised by signature, the pixel count is read from the header
+/// (ImageMagick's ping) before anything is decoded, and ImageMagick's resource limits cap what is left.
+/// Every failure is an <see cref="ImageRejectedException"/>.
+/// </summary>
+public static class ImageDecoder
+{
+    /// <summary>Reads the whole stream, refusing it as soon as it exceeds <see cref="ImagingOptions.MaxFileBytes"/>.</summary>
+    public static byte[] ReadBounded(Stream stream, ImagingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(options);
+        if (stream.CanSeek && stream.Length - stream.Position > options.MaxFileBytes)
+        {
+            throw TooLarge(options);
+        }
+
+        using var buffer = stream.CanSeek ? new MemoryStream((int)(stream.Length - stream.Position)) : new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            if (buffer.Length + read > options.MaxFileBytes)
+            {
+                throw TooLarge(options);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
+    }
+
+    /// <summary>Recognises the format and reads the declared size without decoding pixels; enforces the pixel limit.</summary>
+    public static ImageHeader ReadHeader(byte[] data, ImagingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        if (data.Length > options.MaxFileBytes)
+        {
+            throw TooLarge(options);
+        }
+
+        var format = ImageFormatSniffer.Detect(data);
+        if (format == ImageContainerFormat.Unknown)
+        {
+            throw new ImageRejectedException(
+                data.Length == 0 ? ImageRejectionReason.Corrupt : ImageRejectionReason.UnsupportedFormat,
+                data.Length == 0 ? "The file is empty." : "Not a JPEG, PNG, WebP, GIF, BMP or TIFF file.");
+        }
+
+        MagickResourceGuard.Apply(options);
+        int width, height;
+        try
+        {
+            var info = new MagickImageInfo(data, CreateReadSettings(format));
+            width = checked((int)info.Width);
+            height = checked((int)info.Height);
+        }
+        catch (MagickException ex)
+        {
+            throw Translate(ex);
+        }
+        catch (OverflowException ex)
+        {
+            throw new ImageRejectedException(ImageRejectionReason.TooManyPixels, "The image dimensions are out of range.", ex);
+        }
+
+        if (width <= 0 || height <= 0)
+        {
+            throw new ImageRejectedException(ImageRejectionReason.Corrupt, "The image declares no pixels.");
+        }
+
+        var header = new ImageHeader(format, width, height);
+        if (header.PixelCount > options.MaxPixels || width > options.MaxDimension || height > options.MaxDimension)
+        {
+            throw new ImageRejectedException(
+                ImageRejectionReason.TooManyPixels,
+                $"The image declares {width}x{height} pixels; the limit is {options.MaxPixels} pixels.");
+        }
+
+        return header;
+    }
+
+    /// <summary>
+    /// Decodes to Pillow's <c>convert('L')</c> of <c>Image.open(file)</c>: first frame, no EXIF orientation,
+    /// alpha ignored (the colour under transparent pixels counts), CMYK via Pillow's naive formula, 16-bit
+    /// PNG samples clamped or cut to their high byte as Pillow does.
+    /// </summary>
+    public static GrayImage DecodeGrayscale(Stream stream, ImagingOptions? options = null)
+    {
+        options ??= ImagingOptions.Default;
+        return DecodeGrayscale(ReadBounded(stream, options), options);
+    }
+
+    public static GrayImage DecodeGrayscale(byte[] data, ImagingOptions? options = null)
+    {
+        options ??= ImagingOptions.Default;
+        var header = ReadHeader(data, options);
+        if (header.Format == ImageContainerFormat.Png && SixteenBitPngDecoder.IsSixteenBit(data))
+        {
+            return SixteenBitPngDecoder.DecodeToGray(data);
+        }
+
+        using var image = ReadMagick(data, header);
+        var gray = new byte[header.PixelCount];
+        using var pixels = image.GetPixelsUnsafe();
+        if (image.ColorSpace == ColorSpace.CMYK)
+        {
+            byte[] cmyk = pixels.ToByteArray("CMYK") ?? throw CorruptNoPixels();
+            PillowGrayscale.FromInterleavedCmyk(cmyk, gray);
+        }
+        else if (image.ColorSpace is ColorSpace.Gray or ColorSpace.LinearGray)
+        {
+            // Gray stores R = G = B, and L24(v, v, v) == v.
+            byte[] red = pixels.ToByteArray("R") ?? throw CorruptNoPixels();
+            red.AsSpan(0, gray.Length).CopyTo(gray);
+        }
+        else
+        {
+            byte[] rgb = pixels.ToByteArray(PixelMapping.RGB) ?? throw CorruptNoPixels();
+            PillowGrayscale.FromInterleavedRgb(rgb, 3, gray);
+        }
+
+        return new GrayImage(header.Width, header.Height, gray);
+    }
+
+    /// <summary>
+    /// Decodes the first frame for display (thumbnails, mockups): EXIF orientation applied, alpha kept,
+    /// converted to sRGB. The caller owns the returned image.
+    /// </summary>
+    public static MagickImage DecodeForRendering(byte[] data, ImagingOptions? options = null)
+    {
+        options ??= ImagingOptions.Default;
+        var header = ReadHeader(data, options);
+        var image = ReadMagick(data, header);
+        try
+        {
+            image.AutoOrient();
+            if (image.ColorSpace == ColorSpace.CMYK)
+            {
+                image.ColorSpace = ColorSpace.sRGB;
+            }
+
+            return image;
+        }
+        catch (MagickException ex)
+        {
+            image.Dispose();
+            throw Translate(ex);
+        }
+    }
+
+    public static MagickImage DecodeForRendering(Stream stream, ImagingOptions? options = null)
+    {
+        options ??= ImagingOptions.Default;
+        return DecodeForRendering(ReadBounded(stream, options), options);
+    }
+
+    private static MagickImage ReadMagick(byte[] data, ImageHeader header)
+    {
+        var image = new MagickImage();
+        MagickWarningException? corruption = null;
+        image.Warning += (_, e) =>
+        {
+            // A truncated JPEG/PNG decodes "successfully" with a corrupt-image warning and grey or missing
+            // rows; Pillow refuses such files too, so they are rejected rather than hashed.
+            if (e.Exception is MagickCorruptImageWarningException)
+            {
+                corruption ??= e.Exception;
+            }
+        };
+
+        try
+        {
+            image.Read(data, CreateReadSettings(header.Format));
+        }
+        catch (MagickException ex)
+        {
+            image.Dispose();
+            throw Translate(ex);
+        }
+
+        if (corruption is not null)
+        {
+            image.Dispose();
+            throw new ImageRejectedException(ImageRejectionReason.Corrupt, "The image data is corrupt or truncated.", corruption);
+        }
+
+        if (image.Width != (uint)header.Width || image.Height != (uint)header.Height)
+        {
+            image.Dispose();
+            throw new ImageRejectedException(ImageRejectionReason.Corrupt, "The decoded size differs from the header.");
+        }
+
+        return image;
+    }
+
+    private static MagickReadSettings CreateReadSettings(ImageContainerFormat format) => new()
+    {
+        Format = ImageFormatSniffer.ToMagickFormat(format),
+        FrameIndex = 0,
+        FrameCount = 1,
+    };
+
+    private static ImageRejectedException Translate(MagickException ex) => ex switch
+    {
+        MagickResourceLimitErrorException or MagickResourceLimitWarningException =>
+            new ImageRejectedException(ImageRejectionReason.TooManyPixels, "The image exceeds the decoder's resource limits.", ex),
+        MagickMissingDelegateErrorException =>
+            new ImageRejectedException(ImageRejectionReason.UnsupportedFormat, "The image format is not supported.", ex),
+        _ => new ImageRejectedException(ImageRejectionReason.Corrupt, "The image could not be decoded.", ex),
+    };
+
+    private static ImageRejectedException TooLarge(ImagingOptions options) =>
+        new(ImageRejectionReason.TooLarge, $"The file is larger than {options.MaxFileBytes} bytes.");
+
+    private static ImageRejectedException CorruptNoPixels() =>
+        new(ImageRejectionReason.Corrupt, "The decoder returned no pixels.");
+}

@@ -56,6 +56,11 @@ public static class ImageDecoder
                 data.Length == 0 ? "The file is empty." : "Not a JPEG, PNG, WebP, GIF, BMP or TIFF file.");
         }
 
+        if (DeclaredDimensions.TryRead(data, format, out long declaredWidth, out long declaredHeight))
+        {
+            EnsureWithinPixelLimits(declaredWidth, declaredHeight, options);
+        }
+
         MagickResourceGuard.Apply(options);
         int width, height;
         try
@@ -78,15 +83,8 @@ public static class ImageDecoder
             throw new ImageRejectedException(ImageRejectionReason.Corrupt, "The image declares no pixels.");
         }
 
-        var header = new ImageHeader(format, width, height);
-        if (header.PixelCount > options.MaxPixels || width > options.MaxDimension || height > options.MaxDimension)
-        {
-            throw new ImageRejectedException(
-                ImageRejectionReason.TooManyPixels,
-                $"The image declares {width}x{height} pixels; the limit is {options.MaxPixels} pixels.");
-        }
-
-        return header;
+        EnsureWithinPixelLimits(width, height, options);
+        return new ImageHeader(format, width, height);
     }
 
     /// <summary>
@@ -203,6 +201,16 @@ public static class ImageDecoder
         return image;
     }
 
+    private static void EnsureWithinPixelLimits(long width, long height, ImagingOptions options)
+    {
+        if (width * height > options.MaxPixels || width > options.MaxDimension || height > options.MaxDimension)
+        {
+            throw new ImageRejectedException(
+                ImageRejectionReason.TooManyPixels,
+                $"The image declares {width}x{height} pixels; the limit is {options.MaxPixels} pixels and {options.MaxDimension} per side.");
+        }
+    }
+
     private static MagickReadSettings CreateReadSettings(ImageContainerFormat format) => new()
     {
         Format = ImageFormatSniffer.ToMagickFormat(format),
@@ -213,6 +221,8 @@ public static class ImageDecoder
     private static ImageRejectedException Translate(MagickException ex) => ex switch
     {
         MagickResourceLimitErrorException or MagickResourceLimitWarningException =>
+            new ImageRejectedException(ImageRejectionReason.TooManyPixels, "The image exceeds the decoder's resource limits.", ex),
+        _ when ex.Message.Contains("ExceedsLimit", StringComparison.OrdinalIgnoreCase) =>
             new ImageRejectedException(ImageRejectionReason.TooManyPixels, "The image exceeds the decoder's resource limits.", ex),
         MagickMissingDelegateErrorException =>
             new ImageRejectedException(ImageRejectionReason.UnsupportedFormat, "The image format is not supported.", ex),

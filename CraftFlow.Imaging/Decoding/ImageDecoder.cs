@@ -142,9 +142,15 @@ public static class ImageDecoder
         try
         {
             image.AutoOrient();
-            if (image.ColorSpace == ColorSpace.CMYK)
+            // CMYK and grayscale sources become sRGB so colour composited onto them stays colour.
+            if (image.ColorSpace != ColorSpace.sRGB)
             {
                 image.ColorSpace = ColorSpace.sRGB;
+            }
+
+            if (image.ColorType is ColorType.Grayscale or ColorType.GrayscaleAlpha or ColorType.Palette or ColorType.PaletteAlpha or ColorType.Bilevel)
+            {
+                image.ColorType = image.HasAlpha ? ColorType.TrueColorAlpha : ColorType.TrueColor;
             }
 
             return image;

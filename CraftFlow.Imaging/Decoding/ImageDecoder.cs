@@ -110,21 +110,41 @@ public static class ImageDecoder
         using var image = ReadMagick(data, header);
         var gray = new byte[header.PixelCount];
         using var pixels = image.GetPixelsUnsafe();
-        if (image.ColorSpace == ColorSpace.CMYK)
+
+        // Read straight from ImageMagick's pixel cache (no export copy), one image row at a time.
+        int channels = (int)image.ChannelCount;
+        bool cmyk = image.ColorSpace == ColorSpace.CMYK;
+        bool singleGray = image.ColorSpace is ColorSpace.Gray or ColorSpace.LinearGray;
+        int first = ChannelIndex(pixels, cmyk ? PixelChannel.Cyan : PixelChannel.Red);
+        int second = ChannelIndex(pixels, cmyk ? PixelChannel.Magenta : PixelChannel.Green);
+        int third = ChannelIndex(pixels, cmyk ? PixelChannel.Yellow : PixelChannel.Blue);
+        int black = cmyk ? ChannelIndex(pixels, PixelChannel.Black) : -1;
+        if (cmyk && (first < 0 || second < 0 || third < 0 || black < 0))
         {
-            byte[] cmyk = pixels.ToByteArray("CMYK") ?? throw CorruptNoPixels();
-            PillowGrayscale.FromInterleavedCmyk(cmyk, gray);
+            throw CorruptNoPixels();
         }
-        else if (image.ColorSpace is ColorSpace.Gray or ColorSpace.LinearGray)
+        for (int y = 0; y < header.Height; y++)
         {
-            // Gray stores R = G = B, and L24(v, v, v) == v.
-            byte[] red = pixels.ToByteArray("R") ?? throw CorruptNoPixels();
-            red.AsSpan(0, gray.Length).CopyTo(gray);
-        }
-        else
-        {
-            byte[] rgb = pixels.ToByteArray(PixelMapping.RGB) ?? throw CorruptNoPixels();
-            PillowGrayscale.FromInterleavedRgb(rgb, 3, gray);
+            ReadOnlySpan<byte> row = pixels.GetReadOnlyArea(0, y, (uint)header.Width, 1);
+            if (row.Length < header.Width * channels)
+            {
+                throw CorruptNoPixels();
+            }
+
+            Span<byte> target = gray.AsSpan(y * header.Width, header.Width);
+            if (cmyk)
+            {
+                PillowGrayscale.FromChannelsCmyk(row, channels, first, second, third, black, target);
+            }
+            else if (singleGray || first < 0 || second < 0 || third < 0)
+            {
+                // Gray stores one channel (R = G = B), and L24(v, v, v) == v.
+                PillowGrayscale.CopyChannel(row, channels, Math.Max(first, 0), target);
+            }
+            else
+            {
+                PillowGrayscale.FromChannelsRgb(row, channels, first, second, third, target);
+            }
         }
 
         return new GrayImage(header.Width, header.Height, gray);
@@ -167,6 +187,9 @@ public static class ImageDecoder
         options ??= ImagingOptions.Default;
         return DecodeForRendering(ReadBounded(stream, options), options);
     }
+
+    private static int ChannelIndex(IUnsafePixelCollection<byte> pixels, PixelChannel channel) =>
+        pixels.GetChannelIndex(channel) is { } index ? (int)index : -1;
 
     private static MagickImage ReadMagick(byte[] data, ImageHeader header)
     {

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace CraftFlow.Imaging.Hashing;
 
 /// <summary>
@@ -11,36 +13,107 @@ public static class HaarWavelet
 {
     private const double C = 0.7071067811865476;
 
+    // px = P / 255. with numpy's correctly rounded division; a table avoids a division per pixel.
+    private static readonly double[] Scaled = Enumerable.Range(0, 256).Select(static v => v / 255.0).ToArray();
+
     /// <summary>
     /// Returns the <paramref name="hashSize"/> × <paramref name="hashSize"/> low band of
     /// <c>wavedec2(waverec2(mean-removed wavedec2(px)), 'haar', level)[0]</c>, where <c>px = pixels / 255</c>.
     /// </summary>
+    /// <remarks>
+    /// The finest level dominates the cost, so it is never materialised: its approximation is computed from
+    /// the pixels, the coarser levels go through the round trip, and the last pass recomputes each 2×2
+    /// block's finest details from the pixels (the same operations, so the same doubles), reconstructs the
+    /// block and immediately takes its first approximation-only step. Nothing of full size is allocated.
+    /// </remarks>
     public static double[] MeanRemovedLowBand(ReadOnlySpan<byte> pixels, int size, int hashSize)
     {
-        if (!IsPowerOfTwo(size) || !IsPowerOfTwo(hashSize) || hashSize > size)
+        if (!IsPowerOfTwo(size) || !IsPowerOfTwo(hashSize) || hashSize > size || size < 2 || pixels.Length < size * size)
         {
-            throw new ArgumentException("Sizes must be powers of two with hashSize <= size.");
+            throw new ArgumentException("Sizes must be powers of two with 2 <= hashSize <= size.");
         }
 
-        var px = new double[size * size];
-        for (int i = 0; i < px.Length; i++)
+        int half = size / 2;
+        double[] coarse = ArrayPool<double>.Shared.Rent(half * half);
+        for (int o = 0; o < half; o++)
         {
-            px[i] = pixels[i] / 255.0;
+            for (int p = 0; p < half; p++)
+            {
+                var b = Block.FromPixels(pixels, size, o, p);
+                coarse[(o * half) + p] = b.Approximation();
+            }
         }
 
-        // Full decomposition: keep each level's details (da, ad, dd) for the reconstruction.
+        // Levels 2..L: full decomposition, the 1×1 approximation zeroed, reconstruction back to half size.
+        double[] reconstructedCoarse = RoundTrip(coarse, half);
+        if (!ReferenceEquals(reconstructedCoarse, coarse))
+        {
+            ArrayPool<double>.Shared.Return(coarse);
+        }
+
+        coarse = reconstructedCoarse;
+        bool reduce = size > hashSize;
+        double[] result = ArrayPool<double>.Shared.Rent(reduce ? half * half : size * size);
+        for (int o = 0; o < half; o++)
+        {
+            for (int p = 0; p < half; p++)
+            {
+                var b = Block.FromPixels(pixels, size, o, p);
+                b.Details(out double da, out double ad, out double dd);
+                var r = Block.Reconstruct(coarse[(o * half) + p], da, ad, dd);
+                if (reduce)
+                {
+                    result[(o * half) + p] = r.Approximation();
+                }
+                else
+                {
+                    int top = 2 * o * size;
+                    result[top + (2 * p)] = r.X00;
+                    result[top + (2 * p) + 1] = r.X01;
+                    result[top + size + (2 * p)] = r.X10;
+                    result[top + size + (2 * p) + 1] = r.X11;
+                }
+            }
+        }
+
+        ArrayPool<double>.Shared.Return(coarse);
+        int n = reduce ? half : size;
+        while (n > hashSize)
+        {
+            int next = n / 2;
+            var aa = ArrayPool<double>.Shared.Rent(next * next);
+            ApproximationOnly(result, n, aa);
+            ArrayPool<double>.Shared.Return(result);
+            result = aa;
+            n = next;
+        }
+
+        var low = result.AsSpan(0, hashSize * hashSize).ToArray();
+        ArrayPool<double>.Shared.Return(result);
+        return low;
+    }
+
+    /// <summary>Returns a pooled array (or <paramref name="input"/> itself when size is 1).</summary>
+    private static double[] RoundTrip(double[] input, int size)
+    {
+        double[] approx = input;
         var details = new List<(double[] Da, double[] Ad, double[] Dd, int Half)>();
-        double[] approx = px;
         int n = size;
         while (n > 1)
         {
             int half = n / 2;
-            var aa = new double[half * half];
-            var da = new double[half * half];
-            var ad = new double[half * half];
-            var dd = new double[half * half];
+            var pool = ArrayPool<double>.Shared;
+            var aa = pool.Rent(half * half);
+            var da = pool.Rent(half * half);
+            var ad = pool.Rent(half * half);
+            var dd = pool.Rent(half * half);
             Decompose(approx, n, aa, da, ad, dd);
             details.Add((da, ad, dd, half));
+            if (n != size)
+            {
+                pool.Return(approx);
+            }
+
             approx = aa;
             n = half;
         }
@@ -51,22 +124,58 @@ public static class HaarWavelet
         for (int level = details.Count - 1; level >= 0; level--)
         {
             (double[] da, double[] ad, double[] dd, int half) = details[level];
-            var reconstructed = new double[4 * half * half];
+            var reconstructed = ArrayPool<double>.Shared.Rent(4 * half * half);
             Reconstruct(approx, da, ad, dd, half, reconstructed);
+            ArrayPool<double>.Shared.Return(da);
+            ArrayPool<double>.Shared.Return(ad);
+            ArrayPool<double>.Shared.Return(dd);
+            if (!ReferenceEquals(approx, input))
+            {
+                ArrayPool<double>.Shared.Return(approx);
+            }
+
             approx = reconstructed;
         }
 
-        n = size;
-        while (n > hashSize)
+        return approx;
+    }
+
+    /// <summary>One 2×2 block (x[row][column]) and pywt's Haar operations on it.</summary>
+    private readonly record struct Block(double X00, double X01, double X10, double X11)
+    {
+        public static Block FromPixels(ReadOnlySpan<byte> pixels, int size, int o, int p)
         {
-            int half = n / 2;
-            var aa = new double[half * half];
-            ApproximationOnly(approx, n, aa);
-            approx = aa;
-            n = half;
+            int top = (2 * o * size) + (2 * p);
+            double[] scaled = Scaled;
+            return new Block(scaled[pixels[top]], scaled[pixels[top + 1]], scaled[pixels[top + size]], scaled[pixels[top + size + 1]]);
         }
 
-        return approx;
+        public double Approximation()
+        {
+            double aLeft = (C * X10) + (C * X00);
+            double aRight = (C * X11) + (C * X01);
+            return (C * aRight) + (C * aLeft);
+        }
+
+        public void Details(out double da, out double ad, out double dd)
+        {
+            double aLeft = (C * X10) + (C * X00);
+            double aRight = (C * X11) + (C * X01);
+            double dLeft = (-C * X10) + (C * X00);
+            double dRight = (-C * X11) + (C * X01);
+            ad = (-C * aRight) + (C * aLeft);
+            da = (C * dRight) + (C * dLeft);
+            dd = (-C * dRight) + (C * dLeft);
+        }
+
+        public static Block Reconstruct(double aa, double da, double ad, double dd)
+        {
+            double aLeft = (C * aa) + (C * ad);
+            double aRight = (C * aa) + (-C * ad);
+            double dLeft = (C * da) + (C * dd);
+            double dRight = (C * da) + (-C * dd);
+            return new Block((C * aLeft) + (C * dLeft), (C * aRight) + (C * dRight), (C * aLeft) + (-C * dLeft), (C * aRight) + (-C * dRight));
+        }
     }
 
     private static bool IsPowerOfTwo(int v) => v > 0 && (v & (v - 1)) == 0;

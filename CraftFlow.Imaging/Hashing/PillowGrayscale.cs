@@ -48,6 +48,52 @@ public static class PillowGrayscale
         }
     }
 
+    /// <summary>
+    /// <c>L24</c> over pixels with <paramref name="stride"/> bytes each and the colour channels at the given
+    /// offsets (ImageMagick's pixel cache layout); other channels (alpha) are ignored.
+    /// </summary>
+    public static void FromChannelsRgb(ReadOnlySpan<byte> source, int stride, int red, int green, int blue, Span<byte> gray)
+    {
+        if (stride == 3 && red == 0 && green == 1 && blue == 2)
+        {
+            FromInterleavedRgb(source, 3, gray);
+            return;
+        }
+
+        for (int i = 0, s = 0; i < gray.Length; i++, s += stride)
+        {
+            gray[i] = (byte)(((source[s + red] * 19595) + (source[s + green] * 38470) + (source[s + blue] * 7471) + 0x8000) >> 16);
+        }
+    }
+
+    /// <summary><see cref="FromInterleavedCmyk"/> for an arbitrary channel layout.</summary>
+    public static void FromChannelsCmyk(ReadOnlySpan<byte> source, int stride, int cyan, int magenta, int yellow, int black, Span<byte> gray)
+    {
+        for (int i = 0, s = 0; i < gray.Length; i++, s += stride)
+        {
+            int nk = 255 - source[s + black];
+            int r = CmykChannelToRgb(source[s + cyan], nk);
+            int g = CmykChannelToRgb(source[s + magenta], nk);
+            int b = CmykChannelToRgb(source[s + yellow], nk);
+            gray[i] = (byte)(((r * 19595) + (g * 38470) + (b * 7471) + 0x8000) >> 16);
+        }
+    }
+
+    /// <summary>Copies one channel of each pixel (a gray image's value is already its L).</summary>
+    public static void CopyChannel(ReadOnlySpan<byte> source, int stride, int channel, Span<byte> gray)
+    {
+        if (stride == 1)
+        {
+            source[..gray.Length].CopyTo(gray);
+            return;
+        }
+
+        for (int i = 0, s = channel; i < gray.Length; i++, s += stride)
+        {
+            gray[i] = source[s];
+        }
+    }
+
     /// <summary>Pillow's <c>i2l</c> / <c>I16_L</c>: 16-bit samples are clamped to 0..255, not scaled.</summary>
     public static byte ClampSixteenBit(int value) => value >= 255 ? (byte)255 : value <= 0 ? (byte)0 : (byte)value;
 

@@ -141,7 +141,7 @@ public class PerceptualHasherFixtureTests(ITestOutputHelper output)
         return d;
     }
 
-    private static void AssertHashesMatch(FixtureImage image, string path)
+    private void AssertHashesMatch(FixtureImage image, string path)
     {
         var mine = Hash(path);
         var failures = new List<string>();
@@ -162,5 +162,9 @@ public class PerceptualHasherFixtureTests(ITestOutputHelper output)
         }
 
         Assert.True(failures.All(f => f.StartsWith("(fragile", StringComparison.Ordinal)), $"{image.File}: {string.Join("; ", failures)}");
+        foreach (string f in failures)
+        {
+            output.WriteLine(f);
+        }
     }
 }

@@ -243,7 +243,10 @@ public sealed class HashIndex : IDisposable
         for (; i < end; i += 4)
         {
             uint mask = WithinMask(Vector256.LoadUnsafe(ref a0, (nuint)i) ^ q0, l0, table, lowNibble);
-            if (enabled > 1)
+
+            // With "All", the other kinds are read only where the first already matched: the scan is
+            // memory-bound, and unrelated designs almost never pass the first hash.
+            if (enabled > 1 && !(all && mask == 0))
             {
                 uint m1 = WithinMask(Vector256.LoadUnsafe(ref a1, (nuint)i) ^ q1, l1, table, lowNibble);
                 mask = all ? mask & m1 : mask | m1;

@@ -102,9 +102,22 @@ public static class ImageDecoder
     {
         options ??= ImagingOptions.Default;
         var header = ReadHeader(data, options);
-        if (header.Format == ImageContainerFormat.Png && SixteenBitPngDecoder.IsSixteenBit(data))
+        try
         {
-            return SixteenBitPngDecoder.DecodeToGray(data);
+            if (header.Format == ImageContainerFormat.Png && SixteenBitPngDecoder.IsSixteenBit(data))
+            {
+                return SixteenBitPngDecoder.DecodeToGray(data);
+            }
+
+            if (header.Format == ImageContainerFormat.Tiff && SixteenBitTiffDecoder.TryDecodeToGray(data) is { } sixteenBitTiff)
+            {
+                return sixteenBitTiff;
+            }
+        }
+        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentException or OverflowException or InvalidDataException)
+        {
+            // Our own parsers index into untrusted bytes; any inconsistency they trip over is a corrupt file.
+            throw new ImageRejectedException(ImageRejectionReason.Corrupt, "The image data is corrupt.", ex);
         }
 
         using var image = ReadMagick(data, header);

@@ -63,6 +63,38 @@ public class HostileInputTests
     }
 
     [Theory]
+    [InlineData("gray16_lzw.tif")]
+    [InlineData("gray16_deflate.tif")]
+    [InlineData("gray16.tif")]
+    [InlineData("rgb16_be.tif")]
+    [InlineData("cmyk.tif")]
+    public void Truncated_or_damaged_tiff_is_corrupt(string file)
+    {
+        byte[] whole = File.ReadAllBytes(Path.Combine(PillowDecoderCaseTests.Directory(), file));
+        var truncated = Assert.Throws<ImageRejectedException>(() => PerceptualHasher.Compute(new MemoryStream(whole[..(whole.Length / 2)])));
+        Assert.Equal(ImageRejectionReason.Corrupt, truncated.Reason);
+
+        // Scribble over everything after the header: whatever the parser trips over must be a typed rejection.
+        var random = new Random(file.Length);
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            byte[] damaged = (byte[])whole.Clone();
+            for (int k = 0; k < 40; k++)
+            {
+                damaged[random.Next(8, damaged.Length)] = (byte)random.Next(256);
+            }
+
+            try
+            {
+                PerceptualHasher.Compute(new MemoryStream(damaged));
+            }
+            catch (ImageRejectedException)
+            {
+            }
+        }
+    }
+
+    [Theory]
     [InlineData("images/img03_shapes_640x480_q90.jpg")]
     [InlineData("images/img03_shapes_640x480.png")]
     [InlineData("images/img03_shapes_640x480.bmp")]

@@ -13,9 +13,8 @@ namespace CraftFlow.Tests.Imaging;
 /// </summary>
 public class PillowDecoderCaseTests
 {
-    // Known decoder gap: ImageMagick's Q8 build scales 16-bit TIFF samples to 8 bits before we see them,
-    // whereas Pillow clamps mode I;16 to 0..255; only 16-bit PNG is decoded natively here.
-    private static readonly HashSet<string> KnownApproximate = ["gray16.tif"];
+    // Cases a port may only approximate; none at present (16-bit PNG and TIFF are decoded natively).
+    private static readonly HashSet<string> KnownApproximate = [];
 
     public static TheoryData<string> Cases()
     {

@@ -56,12 +56,18 @@ public static class ImageDecoder
                 data.Length == 0 ? "The file is empty." : "Not a JPEG, PNG, WebP, GIF, BMP or TIFF file.");
         }
 
+        MagickResourceGuard.Apply(options);
         if (DeclaredDimensions.TryRead(data, format, out long declaredWidth, out long declaredHeight))
         {
+            // The declared size is enough to refuse a bomb; ImageMagick's ping is only needed where we do
+            // not parse the header ourselves (TIFF), which saves a second parse of every upload.
             EnsureWithinPixelLimits(declaredWidth, declaredHeight, options);
+            if (declaredWidth > 0 && declaredHeight > 0)
+            {
+                return new ImageHeader(format, (int)declaredWidth, (int)declaredHeight);
+            }
         }
 
-        MagickResourceGuard.Apply(options);
         int width, height;
         try
         {
@@ -120,8 +126,10 @@ public static class ImageDecoder
             throw new ImageRejectedException(ImageRejectionReason.Corrupt, "The image data is corrupt.", ex);
         }
 
-        using var image = ReadMagick(data, header);
-        var gray = new byte[header.PixelCount];
+        using var image = ReadMagick(data, header, options);
+        int width = (int)image.Width;
+        int height = (int)image.Height;
+        var gray = new byte[(long)width * height];
         using var pixels = image.GetPixelsUnsafe();
 
         // Read straight from ImageMagick's pixel cache (no export copy), one image row at a time.
@@ -136,15 +144,15 @@ public static class ImageDecoder
         {
             throw CorruptNoPixels();
         }
-        for (int y = 0; y < header.Height; y++)
+        for (int y = 0; y < height; y++)
         {
-            ReadOnlySpan<byte> row = pixels.GetReadOnlyArea(0, y, (uint)header.Width, 1);
-            if (row.Length < header.Width * channels)
+            ReadOnlySpan<byte> row = pixels.GetReadOnlyArea(0, y, (uint)width, 1);
+            if (row.Length < width * channels)
             {
                 throw CorruptNoPixels();
             }
 
-            Span<byte> target = gray.AsSpan(y * header.Width, header.Width);
+            Span<byte> target = gray.AsSpan(y * width, width);
             if (cmyk)
             {
                 PillowGrayscale.FromChannelsCmyk(row, channels, first, second, third, black, target);
@@ -160,7 +168,7 @@ public static class ImageDecoder
             }
         }
 
-        return new GrayImage(header.Width, header.Height, gray);
+        return new GrayImage(width, height, gray);
     }
 
     /// <summary>
@@ -171,7 +179,7 @@ public static class ImageDecoder
     {
         options ??= ImagingOptions.Default;
         var header = ReadHeader(data, options);
-        var image = ReadMagick(data, header);
+        var image = ReadMagick(data, header, options);
         try
         {
             image.AutoOrient();
@@ -204,7 +212,7 @@ public static class ImageDecoder
     private static int ChannelIndex(IUnsafePixelCollection<byte> pixels, PixelChannel channel) =>
         pixels.GetChannelIndex(channel) is { } index ? (int)index : -1;
 
-    private static MagickImage ReadMagick(byte[] data, ImageHeader header)
+    private static MagickImage ReadMagick(byte[] data, ImageHeader header, ImagingOptions options)
     {
         var image = new MagickImage();
         MagickWarningException? corruption = null;
@@ -234,10 +242,12 @@ public static class ImageDecoder
             throw new ImageRejectedException(ImageRejectionReason.Corrupt, "The image data is corrupt or truncated.", corruption);
         }
 
-        if (image.Width != (uint)header.Width || image.Height != (uint)header.Height)
+        // The coder, not our header parse, has the last word on the size (a GIF frame may be smaller than
+        // its screen); it must still respect the limits.
+        if ((long)image.Width * image.Height > options.MaxPixels || image.Width > options.MaxDimension || image.Height > options.MaxDimension)
         {
             image.Dispose();
-            throw new ImageRejectedException(ImageRejectionReason.Corrupt, "The decoded size differs from the header.");
+            throw new ImageRejectedException(ImageRejectionReason.TooManyPixels, "The decoded image exceeds the pixel limit.");
         }
 
         return image;

@@ -1,0 +1,289 @@
+using CraftFlow.Imaging.Hashing;
+
+using ImageMagick;
+
+namespace CraftFlow.Imaging.Decoding;
+
+/// <summary>
+/// Turns untrusted bytes into pixels behind the limits of <see cref="ImagingOptions"/>: the file size is
+/// bounded while reading, the format is recognised by signature, the pixel count is read from the header
+/// (ImageMagick's ping) before anything is decoded, and ImageMagick's resource limits cap what is left.
+/// Every failure is an <see cref="ImageRejectedException"/>.
+/// </summary>
+public static class ImageDecoder
+{
+    /// <summary>Reads the whole stream, refusing it as soon as it exceeds <see cref="ImagingOptions.MaxFileBytes"/>.</summary>
+    public static byte[] ReadBounded(Stream stream, ImagingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(options);
+        if (stream.CanSeek && stream.Length - stream.Position > options.MaxFileBytes)
+        {
+            throw TooLarge(options);
+        }
+
+        using var buffer = stream.CanSeek ? new MemoryStream((int)(stream.Length - stream.Position)) : new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            if (buffer.Length + read > options.MaxFileBytes)
+            {
+                throw TooLarge(options);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
+    }
+
+    /// <summary>Recognises the format and reads the declared size without decoding pixels; enforces the pixel limit.</summary>
+    public static ImageHeader ReadHeader(byte[] data, ImagingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        if (data.Length > options.MaxFileBytes)
+        {
+            throw TooLarge(options);
+        }
+
+        var format = ImageFormatSniffer.Detect(data);
+        if (format == ImageContainerFormat.Unknown)
+        {
+            throw new ImageRejectedException(
+                data.Length == 0 ? ImageRejectionReason.Corrupt : ImageRejectionReason.UnsupportedFormat,
+                data.Length == 0 ? "The file is empty." : "Not a JPEG, PNG, WebP, GIF, BMP or TIFF file.");
+        }
+
+        MagickResourceGuard.Apply(options);
+        if (DeclaredDimensions.TryRead(data, format, out long declaredWidth, out long declaredHeight))
+        {
+            // The declared size is enough to refuse a bomb; ImageMagick's ping is only needed where we do
+            // not parse the header ourselves (TIFF), which saves a second parse of every upload.
+            EnsureWithinPixelLimits(declaredWidth, declaredHeight, options);
+            if (declaredWidth > 0 && declaredHeight > 0)
+            {
+                return new ImageHeader(format, (int)declaredWidth, (int)declaredHeight);
+            }
+        }
+
+        int width, height;
+        try
+        {
+            var info = new MagickImageInfo(data, CreateReadSettings(format));
+            width = checked((int)info.Width);
+            height = checked((int)info.Height);
+        }
+        catch (MagickException ex)
+        {
+            throw Translate(ex);
+        }
+        catch (OverflowException ex)
+        {
+            throw new ImageRejectedException(ImageRejectionReason.TooManyPixels, "The image dimensions are out of range.", ex);
+        }
+
+        if (width <= 0 || height <= 0)
+        {
+            throw new ImageRejectedException(ImageRejectionReason.Corrupt, "The image declares no pixels.");
+        }
+
+        EnsureWithinPixelLimits(width, height, options);
+        return new ImageHeader(format, width, height);
+    }
+
+    /// <summary>
+    /// Decodes to Pillow's <c>convert('L')</c> of <c>Image.open(file)</c>: first frame, no EXIF orientation,
+    /// alpha ignored (the colour under transparent pixels counts), CMYK via Pillow's naive formula, 16-bit
+    /// PNG samples clamped or cut to their high byte as Pillow does.
+    /// </summary>
+    public static GrayImage DecodeGrayscale(Stream stream, ImagingOptions? options = null)
+    {
+        options ??= ImagingOptions.Default;
+        return DecodeGrayscale(ReadBounded(stream, options), options);
+    }
+
+    public static GrayImage DecodeGrayscale(byte[] data, ImagingOptions? options = null)
+    {
+        options ??= ImagingOptions.Default;
+        var header = ReadHeader(data, options);
+        try
+        {
+            if (header.Format == ImageContainerFormat.Png && SixteenBitPngDecoder.IsSixteenBit(data))
+            {
+                return SixteenBitPngDecoder.DecodeToGray(data);
+            }
+
+            if (header.Format == ImageContainerFormat.Tiff && SixteenBitTiffDecoder.TryDecodeToGray(data) is { } sixteenBitTiff)
+            {
+                return sixteenBitTiff;
+            }
+        }
+        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentException or OverflowException or InvalidDataException)
+        {
+            // Our own parsers index into untrusted bytes; any inconsistency they trip over is a corrupt file.
+            throw new ImageRejectedException(ImageRejectionReason.Corrupt, "The image data is corrupt.", ex);
+        }
+
+        using var image = ReadMagick(data, header, options);
+        int width = (int)image.Width;
+        int height = (int)image.Height;
+        var gray = new byte[(long)width * height];
+        using var pixels = image.GetPixelsUnsafe();
+
+        // Read straight from ImageMagick's pixel cache (no export copy), one image row at a time.
+        int channels = (int)image.ChannelCount;
+        bool cmyk = image.ColorSpace == ColorSpace.CMYK;
+        bool singleGray = image.ColorSpace is ColorSpace.Gray or ColorSpace.LinearGray;
+        int first = ChannelIndex(pixels, cmyk ? PixelChannel.Cyan : PixelChannel.Red);
+        int second = ChannelIndex(pixels, cmyk ? PixelChannel.Magenta : PixelChannel.Green);
+        int third = ChannelIndex(pixels, cmyk ? PixelChannel.Yellow : PixelChannel.Blue);
+        int black = cmyk ? ChannelIndex(pixels, PixelChannel.Black) : -1;
+        if (cmyk && (first < 0 || second < 0 || third < 0 || black < 0))
+        {
+            throw CorruptNoPixels();
+        }
+        for (int y = 0; y < height; y++)
+        {
+            ReadOnlySpan<byte> row = pixels.GetReadOnlyArea(0, y, (uint)width, 1);
+            if (row.Length < width * channels)
+            {
+                throw CorruptNoPixels();
+            }
+
+            Span<byte> target = gray.AsSpan(y * width, width);
+            if (cmyk)
+            {
+                PillowGrayscale.FromChannelsCmyk(row, channels, first, second, third, black, target);
+            }
+            else if (singleGray || first < 0 || second < 0 || third < 0)
+            {
+                // Gray stores one channel (R = G = B), and L24(v, v, v) == v.
+                PillowGrayscale.CopyChannel(row, channels, Math.Max(first, 0), target);
+            }
+            else
+            {
+                PillowGrayscale.FromChannelsRgb(row, channels, first, second, third, target);
+            }
+        }
+
+        return new GrayImage(width, height, gray);
+    }
+
+    /// <summary>
+    /// Decodes the first frame for display (thumbnails, mockups): EXIF orientation applied, alpha kept,
+    /// converted to sRGB. The caller owns the returned image.
+    /// </summary>
+    public static MagickImage DecodeForRendering(byte[] data, ImagingOptions? options = null)
+    {
+        options ??= ImagingOptions.Default;
+        var header = ReadHeader(data, options);
+        var image = ReadMagick(data, header, options);
+        try
+        {
+            image.AutoOrient();
+            // CMYK and grayscale sources become sRGB so colour composited onto them stays colour.
+            if (image.ColorSpace != ColorSpace.sRGB)
+            {
+                image.ColorSpace = ColorSpace.sRGB;
+            }
+
+            if (image.ColorType is ColorType.Grayscale or ColorType.GrayscaleAlpha or ColorType.Palette or ColorType.PaletteAlpha or ColorType.Bilevel)
+            {
+                image.ColorType = image.HasAlpha ? ColorType.TrueColorAlpha : ColorType.TrueColor;
+            }
+
+            return image;
+        }
+        catch (MagickException ex)
+        {
+            image.Dispose();
+            throw Translate(ex);
+        }
+    }
+
+    public static MagickImage DecodeForRendering(Stream stream, ImagingOptions? options = null)
+    {
+        options ??= ImagingOptions.Default;
+        return DecodeForRendering(ReadBounded(stream, options), options);
+    }
+
+    private static int ChannelIndex(IUnsafePixelCollection<byte> pixels, PixelChannel channel) =>
+        pixels.GetChannelIndex(channel) is { } index ? (int)index : -1;
+
+    private static MagickImage ReadMagick(byte[] data, ImageHeader header, ImagingOptions options)
+    {
+        var image = new MagickImage();
+        MagickWarningException? corruption = null;
+        image.Warning += (_, e) =>
+        {
+            // A truncated JPEG/PNG decodes "successfully" with a corrupt-image warning and grey or missing
+            // rows; Pillow refuses such files too, so they are rejected rather than hashed.
+            if (e.Exception is MagickCorruptImageWarningException)
+            {
+                corruption ??= e.Exception;
+            }
+        };
+
+        try
+        {
+            image.Read(data, CreateReadSettings(header.Format));
+        }
+        catch (MagickException ex)
+        {
+            image.Dispose();
+            throw Translate(ex);
+        }
+
+        if (corruption is not null)
+        {
+            image.Dispose();
+            throw new ImageRejectedException(ImageRejectionReason.Corrupt, "The image data is corrupt or truncated.", corruption);
+        }
+
+        // The coder, not our header parse, has the last word on the size (a GIF frame may be smaller than
+        // its screen); it must still respect the limits.
+        if ((long)image.Width * image.Height > options.MaxPixels || image.Width > options.MaxDimension || image.Height > options.MaxDimension)
+        {
+            image.Dispose();
+            throw new ImageRejectedException(ImageRejectionReason.TooManyPixels, "The decoded image exceeds the pixel limit.");
+        }
+
+        return image;
+    }
+
+    private static void EnsureWithinPixelLimits(long width, long height, ImagingOptions options)
+    {
+        if (width * height > options.MaxPixels || width > options.MaxDimension || height > options.MaxDimension)
+        {
+            throw new ImageRejectedException(
+                ImageRejectionReason.TooManyPixels,
+                $"The image declares {width}x{height} pixels; the limit is {options.MaxPixels} pixels and {options.MaxDimension} per side.");
+        }
+    }
+
+    private static MagickReadSettings CreateReadSettings(ImageContainerFormat format) => new()
+    {
+        Format = ImageFormatSniffer.ToMagickFormat(format),
+        FrameIndex = 0,
+        FrameCount = 1,
+    };
+
+    private static ImageRejectedException Translate(MagickException ex) => ex switch
+    {
+        MagickResourceLimitErrorException or MagickResourceLimitWarningException =>
+            new ImageRejectedException(ImageRejectionReason.TooManyPixels, "The image exceeds the decoder's resource limits.", ex),
+        _ when ex.Message.Contains("ExceedsLimit", StringComparison.OrdinalIgnoreCase) =>
+            new ImageRejectedException(ImageRejectionReason.TooManyPixels, "The image exceeds the decoder's resource limits.", ex),
+        MagickMissingDelegateErrorException =>
+            new ImageRejectedException(ImageRejectionReason.UnsupportedFormat, "The image format is not supported.", ex),
+        _ => new ImageRejectedException(ImageRejectionReason.Corrupt, "The image could not be decoded.", ex),
+    };
+
+    private static ImageRejectedException TooLarge(ImagingOptions options) =>
+        new(ImageRejectionReason.TooLarge, $"The file is larger than {options.MaxFileBytes} bytes.");
+
+    private static ImageRejectedException CorruptNoPixels() =>
+        new(ImageRejectionReason.Corrupt, "The decoder returned no pixels.");
+}

@@ -1,0 +1,251 @@
+using System.Buffers;
+
+namespace CraftFlow.Imaging.Hashing;
+
+/// <summary>
+/// The Haar steps of imagehash's <c>whash</c> with PyWavelets 1.1.1's exact floating-point operation order:
+/// a full <c>wavedec2</c>, the 1×1 approximation zeroed, <c>waverec2</c>, then approximation-only levels.
+/// In exact arithmetic the round trip only subtracts the mean; in doubles its rounding noise decides ties
+/// between equal coefficients (flat areas, icons), so the order of every addition is kept.
+/// All steps are local to 2×2 blocks, so each level is done block by block.
+/// </summary>
+public static class HaarWavelet
+{
+    private const double C = 0.7071067811865476;
+
+    // px = P / 255. with numpy's correctly rounded division; a table avoids a division per pixel.
+    private static readonly double[] Scaled = Enumerable.Range(0, 256).Select(static v => v / 255.0).ToArray();
+
+    /// <summary>
+    /// Returns the <paramref name="hashSize"/> × <paramref name="hashSize"/> low band of
+    /// <c>wavedec2(waverec2(mean-removed wavedec2(px)), 'haar', level)[0]</c>, where <c>px = pixels / 255</c>.
+    /// </summary>
+    /// <remarks>
+    /// The finest level dominates the cost, so it is never materialised: its approximation is computed from
+    /// the pixels, the coarser levels go through the round trip, and the last pass recomputes each 2×2
+    /// block's finest details from the pixels (the same operations, so the same doubles), reconstructs the
+    /// block and immediately takes its first approximation-only step. Nothing of full size is allocated.
+    /// </remarks>
+    public static double[] MeanRemovedLowBand(ReadOnlySpan<byte> pixels, int size, int hashSize)
+    {
+        if (!IsPowerOfTwo(size) || !IsPowerOfTwo(hashSize) || hashSize > size || size < 2 || pixels.Length < size * size)
+        {
+            throw new ArgumentException("Sizes must be powers of two with 2 <= hashSize <= size.");
+        }
+
+        int half = size / 2;
+        double[] coarse = ArrayPool<double>.Shared.Rent(half * half);
+        for (int o = 0; o < half; o++)
+        {
+            for (int p = 0; p < half; p++)
+            {
+                var b = Block.FromPixels(pixels, size, o, p);
+                coarse[(o * half) + p] = b.Approximation();
+            }
+        }
+
+        // Levels 2..L: full decomposition, the 1×1 approximation zeroed, reconstruction back to half size.
+        double[] reconstructedCoarse = RoundTrip(coarse, half);
+        if (!ReferenceEquals(reconstructedCoarse, coarse))
+        {
+            ArrayPool<double>.Shared.Return(coarse);
+        }
+
+        coarse = reconstructedCoarse;
+        bool reduce = size > hashSize;
+        double[] result = ArrayPool<double>.Shared.Rent(reduce ? half * half : size * size);
+        for (int o = 0; o < half; o++)
+        {
+            for (int p = 0; p < half; p++)
+            {
+                var b = Block.FromPixels(pixels, size, o, p);
+                b.Details(out double da, out double ad, out double dd);
+                var r = Block.Reconstruct(coarse[(o * half) + p], da, ad, dd);
+                if (reduce)
+                {
+                    result[(o * half) + p] = r.Approximation();
+                }
+                else
+                {
+                    int top = 2 * o * size;
+                    result[top + (2 * p)] = r.X00;
+                    result[top + (2 * p) + 1] = r.X01;
+                    result[top + size + (2 * p)] = r.X10;
+                    result[top + size + (2 * p) + 1] = r.X11;
+                }
+            }
+        }
+
+        ArrayPool<double>.Shared.Return(coarse);
+        int n = reduce ? half : size;
+        while (n > hashSize)
+        {
+            int next = n / 2;
+            var aa = ArrayPool<double>.Shared.Rent(next * next);
+            ApproximationOnly(result, n, aa);
+            ArrayPool<double>.Shared.Return(result);
+            result = aa;
+            n = next;
+        }
+
+        var low = result.AsSpan(0, hashSize * hashSize).ToArray();
+        ArrayPool<double>.Shared.Return(result);
+        return low;
+    }
+
+    /// <summary>Returns a pooled array (or <paramref name="input"/> itself when size is 1).</summary>
+    private static double[] RoundTrip(double[] input, int size)
+    {
+        double[] approx = input;
+        var details = new List<(double[] Da, double[] Ad, double[] Dd, int Half)>();
+        int n = size;
+        while (n > 1)
+        {
+            int half = n / 2;
+            var pool = ArrayPool<double>.Shared;
+            var aa = pool.Rent(half * half);
+            var da = pool.Rent(half * half);
+            var ad = pool.Rent(half * half);
+            var dd = pool.Rent(half * half);
+            Decompose(approx, n, aa, da, ad, dd);
+            details.Add((da, ad, dd, half));
+            if (n != size)
+            {
+                pool.Return(approx);
+            }
+
+            approx = aa;
+            n = half;
+        }
+
+        // coeffs[0] *= 0
+        approx[0] *= 0;
+
+        for (int level = details.Count - 1; level >= 0; level--)
+        {
+            (double[] da, double[] ad, double[] dd, int half) = details[level];
+            var reconstructed = ArrayPool<double>.Shared.Rent(4 * half * half);
+            Reconstruct(approx, da, ad, dd, half, reconstructed);
+            ArrayPool<double>.Shared.Return(da);
+            ArrayPool<double>.Shared.Return(ad);
+            ArrayPool<double>.Shared.Return(dd);
+            if (!ReferenceEquals(approx, input))
+            {
+                ArrayPool<double>.Shared.Return(approx);
+            }
+
+            approx = reconstructed;
+        }
+
+        return approx;
+    }
+
+    /// <summary>One 2×2 block (x[row][column]) and pywt's Haar operations on it.</summary>
+    private readonly record struct Block(double X00, double X01, double X10, double X11)
+    {
+        public static Block FromPixels(ReadOnlySpan<byte> pixels, int size, int o, int p)
+        {
+            int top = (2 * o * size) + (2 * p);
+            double[] scaled = Scaled;
+            return new Block(scaled[pixels[top]], scaled[pixels[top + 1]], scaled[pixels[top + size]], scaled[pixels[top + size + 1]]);
+        }
+
+        public double Approximation()
+        {
+            double aLeft = (C * X10) + (C * X00);
+            double aRight = (C * X11) + (C * X01);
+            return (C * aRight) + (C * aLeft);
+        }
+
+        public void Details(out double da, out double ad, out double dd)
+        {
+            double aLeft = (C * X10) + (C * X00);
+            double aRight = (C * X11) + (C * X01);
+            double dLeft = (-C * X10) + (C * X00);
+            double dRight = (-C * X11) + (C * X01);
+            ad = (-C * aRight) + (C * aLeft);
+            da = (C * dRight) + (C * dLeft);
+            dd = (-C * dRight) + (C * dLeft);
+        }
+
+        public static Block Reconstruct(double aa, double da, double ad, double dd)
+        {
+            double aLeft = (C * aa) + (C * ad);
+            double aRight = (C * aa) + (-C * ad);
+            double dLeft = (C * da) + (C * dd);
+            double dRight = (C * da) + (-C * dd);
+            return new Block((C * aLeft) + (C * dLeft), (C * aRight) + (C * dRight), (C * aLeft) + (-C * dLeft), (C * aRight) + (-C * dRight));
+        }
+    }
+
+    private static bool IsPowerOfTwo(int v) => v > 0 && (v & (v - 1)) == 0;
+
+    // pywt dwt2: axis 0 (columns) first, then axis 1; for Haar with an even length the convolution is
+    // a[o] = (0 + c·x[2o+1]) + c·x[2o] and d[o] = (0 + (-c)·x[2o+1]) + c·x[2o]. Adding 0.0 first never
+    // changes a value except the sign of zero, which no comparison sees.
+    private static void Decompose(double[] x, int n, double[] aa, double[] da, double[] ad, double[] dd)
+    {
+        int half = n / 2;
+        for (int o = 0; o < half; o++)
+        {
+            int top = 2 * o * n;
+            int bottom = top + n;
+            for (int p = 0; p < half; p++)
+            {
+                double x00 = x[top + (2 * p)];
+                double x01 = x[top + (2 * p) + 1];
+                double x10 = x[bottom + (2 * p)];
+                double x11 = x[bottom + (2 * p) + 1];
+                double aLeft = (C * x10) + (C * x00);
+                double aRight = (C * x11) + (C * x01);
+                double dLeft = (-C * x10) + (C * x00);
+                double dRight = (-C * x11) + (C * x01);
+                int i = (o * half) + p;
+                aa[i] = (C * aRight) + (C * aLeft);
+                ad[i] = (-C * aRight) + (C * aLeft);
+                da[i] = (C * dRight) + (C * dLeft);
+                dd[i] = (-C * dRight) + (C * dLeft);
+            }
+        }
+    }
+
+    private static void ApproximationOnly(double[] x, int n, double[] aa)
+    {
+        int half = n / 2;
+        for (int o = 0; o < half; o++)
+        {
+            int top = 2 * o * n;
+            int bottom = top + n;
+            for (int p = 0; p < half; p++)
+            {
+                double aLeft = (C * x[bottom + (2 * p)]) + (C * x[top + (2 * p)]);
+                double aRight = (C * x[bottom + (2 * p) + 1]) + (C * x[top + (2 * p) + 1]);
+                aa[(o * half) + p] = (C * aRight) + (C * aLeft);
+            }
+        }
+    }
+
+    // pywt idwt2: axis 1 first (A = idwt(aa, ad), D = idwt(da, dd)), then axis 0 (X = idwt(A, D)), with
+    // y[2i] = c·a[i] + c·d[i] and y[2i+1] = c·a[i] + (-c)·d[i].
+    private static void Reconstruct(double[] aa, double[] da, double[] ad, double[] dd, int half, double[] x)
+    {
+        int n = half * 2;
+        for (int o = 0; o < half; o++)
+        {
+            int top = 2 * o * n;
+            int bottom = top + n;
+            for (int p = 0; p < half; p++)
+            {
+                int i = (o * half) + p;
+                double aLeft = (C * aa[i]) + (C * ad[i]);
+                double aRight = (C * aa[i]) + (-C * ad[i]);
+                double dLeft = (C * da[i]) + (C * dd[i]);
+                double dRight = (C * da[i]) + (-C * dd[i]);
+                x[top + (2 * p)] = (C * aLeft) + (C * dLeft);
+                x[top + (2 * p) + 1] = (C * aRight) + (C * dRight);
+                x[bottom + (2 * p)] = (C * aLeft) + (-C * dLeft);
+                x[bottom + (2 * p) + 1] = (C * aRight) + (-C * dRight);
+            }
+        }
+    }
+}

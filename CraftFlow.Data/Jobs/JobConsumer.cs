@@ -1,0 +1,324 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace CraftFlow.Data.Jobs;
+
+/// <summary>
+/// Runs one queue's jobs with up to <c>concurrency</c> at once. It claims as many jobs as it has free slots in one
+/// statement, then waits for a NOTIFY, a finished job or the poll interval. A heartbeat extends the leases of the
+/// jobs it runs and stops those that were cancelled or rescued meanwhile. On stop it claims nothing more, lets the
+/// running jobs finish for the grace period, then cancels them and hands them back without counting the attempt.
+/// </summary>
+public sealed partial class JobConsumer
+{
+    private readonly string _queueName;
+    private readonly int _concurrency;
+    private readonly JobQueue _queue;
+    private readonly JobNotificationListener? _listener;
+    private readonly JobHandlerRegistry _handlers;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly JobQueueOptions _options;
+    private readonly ConcurrentDictionary<Guid, RunningJob> _running = new();
+    private readonly WakeSignal _wake = new();
+    private volatile bool _waitingForWork;
+
+    public JobConsumer(
+        string queueName, int concurrency, JobQueue queue, JobNotificationListener? listener, JobHandlerRegistry handlers,
+        TimeProvider timeProvider, ILogger<JobConsumer> logger)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
+        _queueName = queueName;
+        _concurrency = concurrency;
+        _queue = queue;
+        _listener = listener;
+        _handlers = handlers;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _options = queue.Options;
+        WorkerId = $"{Environment.MachineName}:{Environment.ProcessId}:{queueName}:{Guid.NewGuid().ToString("N")[..8]}";
+    }
+
+    /// <summary>Written to jobs.locked_by: which process and consumer holds a job.</summary>
+    public string WorkerId { get; }
+
+    public string QueueName => _queueName;
+
+    /// <summary>True while the consumer found nothing to claim and waits for a wake-up or the poll.</summary>
+    public bool WaitingForWork => _waitingForWork;
+
+    public int RunningCount => _running.Count;
+
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        // Cancelled only after the grace period: what in-flight jobs see as "stop now".
+        using var hardStop = new CancellationTokenSource();
+        using var subscription = _listener?.Subscribe(_queueName, _wake);
+        using var heartbeatStop = new CancellationTokenSource();
+        var heartbeat = HeartbeatLoopAsync(heartbeatStop.Token);
+
+        LogStarted(_logger, _queueName, _concurrency, WorkerId);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var free = _concurrency - _running.Count;
+            var claimedAll = false;
+            if (free > 0)
+            {
+                try
+                {
+                    var jobs = await _queue.ClaimAsync(_queueName, WorkerId, free, stoppingToken);
+                    foreach (var job in jobs)
+                    {
+                        var running = new RunningJob(job, hardStop.Token);
+                        _running[job.Id] = running;
+                        _ = Task.Run(() => RunJobAsync(running, hardStop.Token), CancellationToken.None);
+                    }
+
+                    claimedAll = jobs.Count == free;
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
+                {
+                    // The database is away: keep the running jobs, try again after a poll interval.
+                    LogClaimFailed(_logger, ex, _queueName);
+                }
+            }
+
+            if (claimedAll)
+            {
+                // More may be waiting; the next round finds the slots full and waits for one to free.
+                continue;
+            }
+
+            try
+            {
+                _waitingForWork = free > 0;
+                await _wake.WaitAsync(_options.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            finally
+            {
+                _waitingForWork = false;
+            }
+        }
+
+        await DrainAsync(hardStop);
+        await heartbeatStop.CancelAsync();
+        await heartbeat;
+        LogStopped(_logger, _queueName, WorkerId);
+    }
+
+    private async Task DrainAsync(CancellationTokenSource hardStop)
+    {
+        var inFlight = _running.Values.Select(r => r.Finished).ToArray();
+        if (inFlight.Length == 0)
+        {
+            return;
+        }
+
+        LogDraining(_logger, _queueName, inFlight.Length, _options.ShutdownGracePeriod.TotalSeconds);
+        var all = Task.WhenAll(inFlight);
+        try
+        {
+            await all.WaitAsync(_options.ShutdownGracePeriod, _timeProvider);
+        }
+        catch (TimeoutException)
+        {
+            await hardStop.CancelAsync();
+            await all;
+        }
+    }
+
+    private async Task RunJobAsync(RunningJob running, CancellationToken hardStop)
+    {
+        var job = running.Job;
+        try
+        {
+            var handler = _handlers.Find(job.Kind)
+                ?? throw new InvalidOperationException($"No handler for job kind '{job.Kind}' in queue '{job.Queue}'.");
+            var started = _timeProvider.GetTimestamp();
+            await handler.HandleAsync(job, running.Token);
+            if (await _queue.CompleteAsync(job, CancellationToken.None))
+            {
+                LogCompleted(_logger, job.Kind, job.Id, job.Attempt, _timeProvider.GetElapsedTime(started).TotalMilliseconds);
+            }
+            else
+            {
+                LogNoLongerOurs(_logger, job.Kind, job.Id);
+            }
+        }
+        catch (OperationCanceledException) when (running.Lost)
+        {
+            LogNoLongerOurs(_logger, job.Kind, job.Id);
+        }
+        catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
+        {
+            await ReleaseAsync(job);
+        }
+        catch (Exception ex)
+        {
+            await FailAsync(job, ex);
+        }
+        finally
+        {
+            _running.TryRemove(job.Id, out _);
+            running.Dispose();
+            _wake.Set();
+            running.MarkFinished();
+        }
+    }
+
+    private async Task ReleaseAsync(Job job)
+    {
+        try
+        {
+            await _queue.ReleaseAsync(job, CancellationToken.None);
+            LogReleased(_logger, job.Kind, job.Id);
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            // The lease runs out and the rescuer makes it available; only the attempt count is off by one.
+            LogWriteFailed(_logger, ex, job.Id);
+        }
+    }
+
+    private async Task FailAsync(Job job, Exception error)
+    {
+        try
+        {
+            var outcome = await _queue.FailAsync(job, $"{error.GetType().Name}: {error.Message}\n{error.StackTrace}", CancellationToken.None);
+            switch (outcome)
+            {
+                case FailureOutcome.Retrying:
+                    LogRetrying(_logger, error, job.Kind, job.Id, job.Attempt, job.MaxAttempts);
+                    break;
+                case FailureOutcome.Discarded:
+                    LogDiscarded(_logger, error, job.Kind, job.Id, job.Attempt);
+                    break;
+                default:
+                    LogNoLongerOurs(_logger, job.Kind, job.Id);
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            LogWriteFailed(_logger, ex, job.Id);
+        }
+    }
+
+    private async Task HeartbeatLoopAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(_options.HeartbeatInterval, _timeProvider);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                var ids = _running.Keys.ToArray();
+                if (ids.Length == 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    var owned = await _queue.HeartbeatAsync(WorkerId, ids, stop);
+                    foreach (var id in ids)
+                    {
+                        if (!owned.Contains(id) && _running.TryGetValue(id, out var running))
+                        {
+                            running.MarkLost();
+                        }
+                    }
+                }
+                catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
+                {
+                    // One missed beat is harmless: the lease is several beats long.
+                    LogHeartbeatFailed(_logger, ex, _queueName);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consumer for queue {Queue} started with concurrency {Concurrency} as {WorkerId}")]
+    private static partial void LogStarted(ILogger logger, string queue, int concurrency, string workerId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consumer for queue {Queue} stopped ({WorkerId})")]
+    private static partial void LogStopped(ILogger logger, string queue, string workerId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Queue {Queue} stopping: waiting up to {GraceSeconds} s for {Count} running jobs")]
+    private static partial void LogDraining(ILogger logger, string queue, int count, double graceSeconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Job {Kind} {JobId} completed on attempt {Attempt} in {ElapsedMs:0.0} ms")]
+    private static partial void LogCompleted(ILogger logger, string kind, Guid jobId, int attempt, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Kind} {JobId} failed on attempt {Attempt} of {MaxAttempts}; will retry")]
+    private static partial void LogRetrying(ILogger logger, Exception exception, string kind, Guid jobId, int attempt, int maxAttempts);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Kind} {JobId} failed on its last attempt {Attempt}; discarded")]
+    private static partial void LogDiscarded(ILogger logger, Exception exception, string kind, Guid jobId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Kind} {JobId} was cancelled or its lease lost; its result is dropped")]
+    private static partial void LogNoLongerOurs(ILogger logger, string kind, Guid jobId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Kind} {JobId} released for another worker (shutdown)")]
+    private static partial void LogReleased(ILogger logger, string kind, Guid jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not claim jobs from queue {Queue}; retrying after the poll interval")]
+    private static partial void LogClaimFailed(ILogger logger, Exception exception, string queue);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat for queue {Queue} failed")]
+    private static partial void LogHeartbeatFailed(ILogger logger, Exception exception, string queue);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not record the outcome of job {JobId}; its lease will expire and it will run again")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, Guid jobId);
+
+    /// <summary>A claimed job and the token its handler sees.</summary>
+    private sealed class RunningJob : IDisposable
+    {
+        private readonly CancellationTokenSource _cancellation;
+        private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile bool _lost;
+
+        public RunningJob(Job job, CancellationToken hardStop)
+        {
+            Job = job;
+            _cancellation = CancellationTokenSource.CreateLinkedTokenSource(hardStop);
+        }
+
+        public Job Job { get; }
+
+        public CancellationToken Token => _cancellation.Token;
+
+        /// <summary>Cancelled, or rescued for another worker: whatever the handler does now must not be recorded.</summary>
+        public bool Lost => _lost;
+
+        public void MarkLost()
+        {
+            _lost = true;
+            try
+            {
+                _cancellation.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The job finished between the heartbeat and now.
+            }
+        }
+
+        /// <summary>Completes when the outcome is recorded; what shutdown waits for. Never faults.</summary>
+        public Task Finished => _finished.Task;
+
+        public void MarkFinished() => _finished.TrySetResult();
+
+        public void Dispose() => _cancellation.Dispose();
+    }
+}

@@ -11,6 +11,8 @@ namespace CraftFlow.Data.Jobs;
 /// </summary>
 public sealed partial class JobConsumer
 {
+    private const int OutcomeWriteAttempts = 3;
+
     private readonly string _queueName;
     private readonly int _concurrency;
     private readonly JobQueue _queue;
@@ -140,30 +142,66 @@ public sealed partial class JobConsumer
         var job = running.Job;
         try
         {
-            var handler = _handlers.Find(job.Kind)
-                ?? throw new InvalidOperationException($"No handler for job kind '{job.Kind}' in queue '{job.Queue}'.");
             var started = _timeProvider.GetTimestamp();
-            await handler.HandleAsync(job, running.Token);
-            if (await _queue.CompleteAsync(job, CancellationToken.None))
+            Exception? failure = null;
+            try
             {
-                LogCompleted(_logger, job.Kind, job.Id, job.Attempt, _timeProvider.GetElapsedTime(started).TotalMilliseconds);
+                var handler = _handlers.Find(job.Kind)
+                    ?? throw new InvalidOperationException($"No handler for job kind '{job.Kind}' in queue '{job.Queue}'.");
+                await handler.HandleAsync(job, running.Token);
+            }
+            catch (OperationCanceledException) when (running.Lost)
+            {
+                LogNoLongerOurs(_logger, job.Kind, job.Id);
+                return;
+            }
+            catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
+            {
+                await RecordAsync(job, async () =>
+                {
+                    await _queue.ReleaseAsync(job, CancellationToken.None);
+                    LogReleased(_logger, job.Kind, job.Id);
+                });
+                return;
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+
+            if (failure is null)
+            {
+                await RecordAsync(job, async () =>
+                {
+                    if (await _queue.CompleteAsync(job, CancellationToken.None))
+                    {
+                        LogCompleted(_logger, job.Kind, job.Id, job.Attempt, _timeProvider.GetElapsedTime(started).TotalMilliseconds);
+                    }
+                    else
+                    {
+                        LogNoLongerOurs(_logger, job.Kind, job.Id);
+                    }
+                });
             }
             else
             {
-                LogNoLongerOurs(_logger, job.Kind, job.Id);
+                await RecordAsync(job, async () =>
+                {
+                    var error = $"{failure.GetType().Name}: {failure.Message}\n{failure.StackTrace}";
+                    switch (await _queue.FailAsync(job, error, CancellationToken.None))
+                    {
+                        case FailureOutcome.Retrying:
+                            LogRetrying(_logger, failure, job.Kind, job.Id, job.Attempt, job.MaxAttempts);
+                            break;
+                        case FailureOutcome.Discarded:
+                            LogDiscarded(_logger, failure, job.Kind, job.Id, job.Attempt);
+                            break;
+                        default:
+                            LogNoLongerOurs(_logger, job.Kind, job.Id);
+                            break;
+                    }
+                });
             }
-        }
-        catch (OperationCanceledException) when (running.Lost)
-        {
-            LogNoLongerOurs(_logger, job.Kind, job.Id);
-        }
-        catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
-        {
-            await ReleaseAsync(job);
-        }
-        catch (Exception ex)
-        {
-            await FailAsync(job, ex);
         }
         finally
         {
@@ -174,41 +212,29 @@ public sealed partial class JobConsumer
         }
     }
 
-    private async Task ReleaseAsync(Job job)
+    /// <summary>
+    /// Writes a job's outcome, retrying a few times: a pooled connection the server dropped fails once and is
+    /// replaced. If the database stays away the lease runs out and the job runs again elsewhere (at-least-once).
+    /// </summary>
+    private async Task RecordAsync(Job job, Func<Task> write)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await _queue.ReleaseAsync(job, CancellationToken.None);
-            LogReleased(_logger, job.Kind, job.Id);
-        }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
-        {
-            // The lease runs out and the rescuer makes it available; only the attempt count is off by one.
-            LogWriteFailed(_logger, ex, job.Id);
-        }
-    }
-
-    private async Task FailAsync(Job job, Exception error)
-    {
-        try
-        {
-            var outcome = await _queue.FailAsync(job, $"{error.GetType().Name}: {error.Message}\n{error.StackTrace}", CancellationToken.None);
-            switch (outcome)
+            try
             {
-                case FailureOutcome.Retrying:
-                    LogRetrying(_logger, error, job.Kind, job.Id, job.Attempt, job.MaxAttempts);
-                    break;
-                case FailureOutcome.Discarded:
-                    LogDiscarded(_logger, error, job.Kind, job.Id, job.Attempt);
-                    break;
-                default:
-                    LogNoLongerOurs(_logger, job.Kind, job.Id);
-                    break;
+                await write();
+                return;
             }
-        }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
-        {
-            LogWriteFailed(_logger, ex, job.Id);
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                if (attempt == OutcomeWriteAttempts)
+                {
+                    LogWriteFailed(_logger, ex, job.Id);
+                    return;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), _timeProvider, CancellationToken.None);
+            }
         }
     }
 

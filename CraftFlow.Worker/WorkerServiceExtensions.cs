@@ -1,4 +1,5 @@
 using CraftFlow.Data.Jobs;
+using CraftFlow.Worker.Designs;
 using CraftFlow.Worker.Handlers;
 using CraftFlow.Worker.Jobs;
 using CraftFlow.Worker.Monitoring;
@@ -47,6 +48,18 @@ public static class WorkerServiceExtensions
                 services.GetRequiredService<ILogger<JobConsumer>>())));
         }
 
+        return builder;
+    }
+
+    /// <summary>
+    /// Runs process_design_batch jobs with the given processor. Not called by Program.cs yet: the processor comes
+    /// from CraftFlow.Imaging, which is being written on another branch; wire it there when it lands.
+    /// </summary>
+    public static IHostApplicationBuilder AddDesignBatchProcessing<TProcessor>(this IHostApplicationBuilder builder)
+        where TProcessor : class, IDesignProcessor
+    {
+        builder.Services.AddSingleton<IDesignProcessor, TProcessor>();
+        builder.Services.AddSingleton<IJobHandler, ProcessDesignBatchHandler>();
         return builder;
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
 namespace CraftFlow.Data.Jobs;
@@ -23,6 +24,11 @@ public sealed partial class JobConsumer
     private readonly JobQueueOptions _options;
     private readonly ConcurrentDictionary<Guid, RunningJob> _running = new();
     private readonly WakeSignal _wake = new();
+
+    // Successful runs wait here to be marked completed together: while one UPDATE commits, the next batch gathers,
+    // so a busy consumer pays one commit per batch rather than per job.
+    private readonly Channel<(RunningJob Job, long Started)> _completions =
+        Channel.CreateUnbounded<(RunningJob Job, long Started)>(new UnboundedChannelOptions { SingleReader = true });
     private volatile bool _waitingForWork;
 
     public JobConsumer(
@@ -58,6 +64,7 @@ public sealed partial class JobConsumer
         using var subscription = _listener?.Subscribe(_queueName, _wake);
         using var heartbeatStop = new CancellationTokenSource();
         var heartbeat = HeartbeatLoopAsync(heartbeatStop.Token);
+        var completer = CompleterLoopAsync();
 
         LogStarted(_logger, _queueName, _concurrency, WorkerId);
         while (!stoppingToken.IsCancellationRequested)
@@ -111,6 +118,8 @@ public sealed partial class JobConsumer
         }
 
         await DrainAsync(hardStop);
+        _completions.Writer.Complete();
+        await completer;
         await heartbeatStop.CancelAsync();
         await heartbeat;
         LogStopped(_logger, _queueName, WorkerId);
@@ -140,6 +149,7 @@ public sealed partial class JobConsumer
     private async Task RunJobAsync(RunningJob running, CancellationToken hardStop)
     {
         var job = running.Job;
+        var handedOff = false;
         try
         {
             var started = _timeProvider.GetTimestamp();
@@ -157,7 +167,7 @@ public sealed partial class JobConsumer
             }
             catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
             {
-                await RecordAsync(job, async () =>
+                await RecordAsync(job.Id, async () =>
                 {
                     await _queue.ReleaseAsync(job, CancellationToken.None);
                     LogReleased(_logger, job.Kind, job.Id);
@@ -171,21 +181,16 @@ public sealed partial class JobConsumer
 
             if (failure is null)
             {
-                await RecordAsync(job, async () =>
+                handedOff = _completions.Writer.TryWrite((running, started));
+                if (!handedOff)
                 {
-                    if (await _queue.CompleteAsync(job, CancellationToken.None))
-                    {
-                        LogCompleted(_logger, job.Kind, job.Id, job.Attempt, _timeProvider.GetElapsedTime(started).TotalMilliseconds);
-                    }
-                    else
-                    {
-                        LogNoLongerOurs(_logger, job.Kind, job.Id);
-                    }
-                });
+                    // Only after shutdown closed the channel, which waits for running jobs first; kept for safety.
+                    await RecordAsync(job.Id, () => _queue.CompleteAsync(job, CancellationToken.None));
+                }
             }
             else
             {
-                await RecordAsync(job, async () =>
+                await RecordAsync(job.Id, async () =>
                 {
                     var error = $"{failure.GetType().Name}: {failure.Message}\n{failure.StackTrace}";
                     switch (await _queue.FailAsync(job, error, CancellationToken.None))
@@ -205,10 +210,56 @@ public sealed partial class JobConsumer
         }
         finally
         {
-            _running.TryRemove(job.Id, out _);
-            running.Dispose();
-            _wake.Set();
-            running.MarkFinished();
+            if (!handedOff)
+            {
+                Finish(running);
+            }
+        }
+    }
+
+    /// <summary>Frees the job's slot once its outcome is written.</summary>
+    private void Finish(RunningJob running)
+    {
+        _running.TryRemove(running.Job.Id, out _);
+        running.Dispose();
+        _wake.Set();
+        running.MarkFinished();
+    }
+
+    private async Task CompleterLoopAsync()
+    {
+        const int MaxBatch = 1000;
+        var batch = new List<(RunningJob Job, long Started)>();
+        var reader = _completions.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            IReadOnlySet<Guid>? completed = null;
+            await RecordAsync(batch[0].Job.Job.Id, async () =>
+                completed = await _queue.CompleteManyAsync(WorkerId, batch.Select(b => b.Job.Job.Id).ToList(), CancellationToken.None));
+            foreach (var (running, started) in batch)
+            {
+                var job = running.Job;
+                if (completed is null)
+                {
+                    // The write failed even after retries: logged by RecordAsync; the lease will expire.
+                }
+                else if (completed.Contains(job.Id))
+                {
+                    LogCompleted(_logger, job.Kind, job.Id, job.Attempt, _timeProvider.GetElapsedTime(started).TotalMilliseconds);
+                }
+                else
+                {
+                    LogNoLongerOurs(_logger, job.Kind, job.Id);
+                }
+
+                Finish(running);
+            }
         }
     }
 
@@ -216,7 +267,7 @@ public sealed partial class JobConsumer
     /// Writes a job's outcome, retrying a few times: a pooled connection the server dropped fails once and is
     /// replaced. If the database stays away the lease runs out and the job runs again elsewhere (at-least-once).
     /// </summary>
-    private async Task RecordAsync(Job job, Func<Task> write)
+    private async Task RecordAsync(Guid jobId, Func<Task> write)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -229,7 +280,7 @@ public sealed partial class JobConsumer
             {
                 if (attempt == OutcomeWriteAttempts)
                 {
-                    LogWriteFailed(_logger, ex, job.Id);
+                    LogWriteFailed(_logger, ex, jobId);
                     return;
                 }
 

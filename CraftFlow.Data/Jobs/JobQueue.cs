@@ -294,6 +294,35 @@ public sealed class JobQueue(NpgsqlDataSource dataSource, IOptions<JobQueueOptio
     }
 
     /// <summary>
+    /// Marks many jobs this worker ran completed in one statement (one commit instead of one per job) and returns
+    /// the ids it completed; the others were cancelled or rescued meanwhile.
+    /// </summary>
+    public async Task<IReadOnlySet<Guid>> CompleteManyAsync(string workerId, IReadOnlyCollection<Guid> jobIds, CancellationToken cancellationToken)
+    {
+        var completed = new HashSet<Guid>();
+        if (jobIds.Count == 0)
+        {
+            return completed;
+        }
+
+        await using var command = dataSource.CreateCommand("""
+            UPDATE jobs SET state = 'completed', finished_at = $3, locked_by = NULL, lease_expires_at = NULL
+            WHERE id = ANY($1) AND state = 'running' AND locked_by = $2
+            RETURNING id
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. jobIds] });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = workerId });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = timeProvider.GetUtcNow() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            completed.Add(reader.GetGuid(0));
+        }
+
+        return completed;
+    }
+
+    /// <summary>
     /// Records a failed run: back to available after the backoff while attempts remain, otherwise discarded.
     /// The error is kept either way, so a discarded job says why.
     /// </summary>

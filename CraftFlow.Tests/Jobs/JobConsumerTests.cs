@@ -249,4 +249,63 @@ public sealed class JobConsumerTests(JobQueueFixture database) : IClassFixture<J
         var released = (await queue.GetAsync(stuckId, CancellationToken.None))!;
         Assert.Equal((JobState.Available, 0, null), (released.State, released.Attempt, released.LockedBy));
     }
+
+    [Fact]
+    public async Task Every_job_completes_when_the_database_drops_every_connection_mid_run()
+    {
+        await database.ResetAsync();
+        var queue = database.CreateQueue(TimeProvider.System, o =>
+        {
+            o.PollInterval = TimeSpan.FromMilliseconds(50);
+            o.LeaseDuration = TimeSpan.FromSeconds(2);
+            o.HeartbeatInterval = TimeSpan.FromMilliseconds(200);
+            o.RescueInterval = TimeSpan.FromMilliseconds(200);
+        });
+        const int jobCount = 300;
+        var runs = new ConcurrentDictionary<Guid, int>();
+        var halfway = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new DelegateJobHandler("count", async (job, ct) =>
+        {
+            if (runs.AddOrUpdate(job.Id, 1, (_, n) => n + 1) == 1 && runs.Count == jobCount / 2)
+            {
+                halfway.TrySetResult();
+            }
+
+            await Task.Yield();
+        });
+        await using (var connection = await database.DataSource.OpenConnectionAsync())
+        {
+            await queue.EnqueueManyAsync(connection, null, [.. Enumerable.Range(0, jobCount).Select(_ => Job("count"))], CancellationToken.None);
+        }
+
+        var listener = database.CreateListener();
+        using var stop = new CancellationTokenSource();
+        var tasks = new List<Task>
+        {
+            listener.RunAsync(stop.Token),
+            new JobRescuer(queue, listener, TimeProvider.System, NullLogger<JobRescuer>.Instance).RunAsync(stop.Token),
+        };
+        tasks.AddRange(Enumerable.Range(0, 2).Select(_ => database.CreateConsumer(queue, JobQueues.ImageProcessing, 4, listener, handler).RunAsync(stop.Token)));
+
+        await halfway.Task.WaitAsync(Deadline);
+        await database.Server.ExecuteAsync(
+            $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database.DatabaseName}'");
+
+        // Probe on unpooled connections: the test's own pool lost its connections too.
+        await Eventually.UntilAsync(CountCompletedUnpooledAsync, n => n == jobCount, Deadline, "all jobs completed after the connections dropped");
+        await stop.CancelAsync();
+        await Task.WhenAll(tasks);
+
+        // At least once: a run whose completion was lost with its connection runs again; none is lost.
+        Assert.Equal(jobCount, runs.Count);
+    }
+
+    private async Task<long> CountCompletedUnpooledAsync()
+    {
+        var connectionString = new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = false }.ConnectionString;
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM jobs WHERE state = 'completed'", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
 }

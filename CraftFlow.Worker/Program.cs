@@ -1,9 +1,13 @@
 using CraftFlow.Data;
+using CraftFlow.Data.Jobs;
+using CraftFlow.Worker;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddCraftFlowDatabase();
+builder.AddCraftFlowJobQueue();
+builder.AddCraftFlowWorker();
 
 var app = builder.Build();
 

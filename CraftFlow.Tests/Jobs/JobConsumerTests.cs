@@ -1,0 +1,311 @@
+using System.Collections.Concurrent;
+using CraftFlow.Data.Jobs;
+using CraftFlow.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CraftFlow.Tests.Jobs;
+
+/// <summary>Consumers running real jobs on the real clock, with timings shrunk to milliseconds.</summary>
+public sealed class JobConsumerTests(JobQueueFixture database) : IClassFixture<JobQueueFixture>
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+
+    private static NewJob Job(string kind) => new(JobQueues.ImageProcessing, kind, "{}");
+
+    [Fact]
+    public async Task Every_job_runs_exactly_once_across_many_competing_consumers()
+    {
+        await database.ResetAsync();
+        var queue = database.CreateQueue(TimeProvider.System, o => o.PollInterval = TimeSpan.FromMilliseconds(50));
+        var runs = new ConcurrentDictionary<Guid, int>();
+        var handler = new DelegateJobHandler("count", (job, _) =>
+        {
+            runs.AddOrUpdate(job.Id, 1, (_, n) => n + 1);
+            return Task.CompletedTask;
+        });
+        const int jobCount = 400;
+        await using (var connection = await database.DataSource.OpenConnectionAsync())
+        {
+            await queue.EnqueueManyAsync(connection, null, [.. Enumerable.Range(0, jobCount).Select(_ => Job("count"))], CancellationToken.None);
+        }
+
+        using var stop = new CancellationTokenSource();
+        var consumers = Enumerable.Range(0, 4)
+            .Select(_ => database.CreateConsumer(queue, JobQueues.ImageProcessing, concurrency: 3, listener: null, handler))
+            .Select(consumer => consumer.RunAsync(stop.Token))
+            .ToList();
+
+        await Eventually.UntilAsync(() => database.CountAsync("state = 'completed'"), n => n == jobCount, Deadline, "all jobs completed");
+        await stop.CancelAsync();
+        await Task.WhenAll(consumers);
+
+        Assert.Equal(jobCount, runs.Count);
+        Assert.All(runs.Values, count => Assert.Equal(1, count));
+        Assert.Equal(jobCount, await database.CountAsync("attempt = 1 AND finished_at IS NOT NULL AND locked_by IS NULL"));
+    }
+
+    [Fact]
+    public async Task Notify_wakes_an_idle_consumer_long_before_its_one_minute_poll()
+    {
+        await database.ResetAsync();
+        var queue = database.CreateQueue(TimeProvider.System, o => o.PollInterval = TimeSpan.FromMinutes(1));
+        var ran = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new DelegateJobHandler("wake", (_, _) =>
+        {
+            ran.TrySetResult(DateTimeOffset.UtcNow);
+            return Task.CompletedTask;
+        });
+        var listener = database.CreateListener();
+        var consumer = database.CreateConsumer(queue, JobQueues.ImageProcessing, concurrency: 1, listener, handler);
+        using var stop = new CancellationTokenSource();
+        var listening = listener.RunAsync(stop.Token);
+        var consuming = consumer.RunAsync(stop.Token);
+
+        // Idle: listening, and its last claim found nothing, so only a wake-up or the 1-minute poll makes it look again.
+        await Eventually.UntilAsync(() => Task.FromResult(listener.IsListening && consumer.WaitingForWork), idle => idle, Deadline, "an idle consumer");
+        var enqueuedAt = DateTimeOffset.UtcNow;
+        await queue.EnqueueAsync(Job("wake"), CancellationToken.None);
+
+        var ranAt = await ran.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(ranAt - enqueuedAt < TimeSpan.FromSeconds(5));
+        await stop.CancelAsync();
+        await Task.WhenAll(listening, consuming);
+    }
+
+    [Fact]
+    public async Task Failing_job_is_retried_with_backoff_then_discarded_after_its_last_attempt_with_the_error_kept()
+    {
+        await database.ResetAsync();
+        var queue = database.CreateQueue(TimeProvider.System, o =>
+        {
+            o.BaseBackoff = TimeSpan.FromMilliseconds(5);
+            o.PollInterval = TimeSpan.FromMilliseconds(20);
+        });
+        var attempts = new ConcurrentBag<int>();
+        var handler = new DelegateJobHandler("fail", (job, _) =>
+        {
+            attempts.Add(job.Attempt);
+            throw new InvalidOperationException($"boom on attempt {job.Attempt}");
+        });
+        var id = (await queue.EnqueueAsync(Job("fail"), CancellationToken.None)).JobId;
+        using var stop = new CancellationTokenSource();
+        var consuming = database.CreateConsumer(queue, JobQueues.ImageProcessing, 2, null, handler).RunAsync(stop.Token);
+
+        var job = await Eventually.UntilAsync(
+            () => queue.GetAsync(id, CancellationToken.None), j => j!.State == JobState.Discarded, Deadline, "the job discarded");
+        await stop.CancelAsync();
+        await consuming;
+
+        Assert.Equal([1, 2, 3, 4], attempts.Order());
+        Assert.Equal(4, job!.Attempt);
+        Assert.StartsWith("InvalidOperationException: boom on attempt 4", job.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Job_claimed_by_a_worker_that_died_is_completed_by_another_after_the_lease_expires()
+    {
+        await database.ResetAsync();
+        var queue = database.CreateQueue(TimeProvider.System, o =>
+        {
+            o.LeaseDuration = TimeSpan.FromMilliseconds(500);
+            o.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
+            o.RescueInterval = TimeSpan.FromMilliseconds(100);
+            o.PollInterval = TimeSpan.FromMilliseconds(50);
+        });
+        var id = (await queue.EnqueueAsync(Job("survive"), CancellationToken.None)).JobId;
+
+        // The "dead" worker: claims, then never heartbeats, completes or fails, as if its process was killed.
+        var dead = Assert.Single(await queue.ClaimAsync(JobQueues.ImageProcessing, "dead-worker", 1, CancellationToken.None));
+        Assert.Equal(id, dead.Id);
+
+        var runs = new ConcurrentBag<int>();
+        var handler = new DelegateJobHandler("survive", (job, _) =>
+        {
+            runs.Add(job.Attempt);
+            return Task.CompletedTask;
+        });
+        var rescuer = new JobRescuer(queue, null, TimeProvider.System, NullLogger<JobRescuer>.Instance);
+        using var stop = new CancellationTokenSource();
+        var rescuing = rescuer.RunAsync(stop.Token);
+        var consumer = database.CreateConsumer(queue, JobQueues.ImageProcessing, 1, null, handler);
+        var consuming = consumer.RunAsync(stop.Token);
+
+        var job = await Eventually.UntilAsync(
+            () => queue.GetAsync(id, CancellationToken.None), j => j!.State == JobState.Completed, Deadline, "the job completed by the survivor");
+        await stop.CancelAsync();
+        await Task.WhenAll(rescuing, consuming);
+
+        Assert.Equal([2], runs);
+        Assert.Equal(2, job!.Attempt);
+        Assert.Contains("dead-worker", job.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Long_job_keeps_its_lease_by_heartbeat_while_the_rescuer_runs()
+    {
+        await database.ResetAsync();
+        var queue = database.CreateQueue(TimeProvider.System, o =>
+        {
+            o.LeaseDuration = TimeSpan.FromMilliseconds(400);
+            o.HeartbeatInterval = TimeSpan.FromMilliseconds(50);
+            o.RescueInterval = TimeSpan.FromMilliseconds(50);
+        });
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var runs = 0;
+        var handler = new DelegateJobHandler("long", async (_, ct) =>
+        {
+            Interlocked.Increment(ref runs);
+            await release.Task.WaitAsync(ct);
+        });
+        var id = (await queue.EnqueueAsync(Job("long"), CancellationToken.None)).JobId;
+        using var stop = new CancellationTokenSource();
+        var rescuing = new JobRescuer(queue, null, TimeProvider.System, NullLogger<JobRescuer>.Instance).RunAsync(stop.Token);
+        var consuming = database.CreateConsumer(queue, JobQueues.ImageProcessing, 1, null, handler).RunAsync(stop.Token);
+
+        // Three lease lengths pass (the lease was extended at least twice) while the job still runs on its first attempt.
+        var firstLease = (await Eventually.UntilAsync(
+            () => queue.GetAsync(id, CancellationToken.None), j => j!.State == JobState.Running, Deadline, "the job running"))!.LeaseExpiresAt!.Value;
+        await Eventually.UntilAsync(
+            () => queue.GetAsync(id, CancellationToken.None),
+            j => j!.LeaseExpiresAt > firstLease + TimeSpan.FromMilliseconds(800),
+            Deadline,
+            "the lease extended past three lease lengths");
+        release.SetResult();
+        var job = await Eventually.UntilAsync(
+            () => queue.GetAsync(id, CancellationToken.None), j => j!.State == JobState.Completed, Deadline, "the job completed");
+        await stop.CancelAsync();
+        await Task.WhenAll(rescuing, consuming);
+
+        Assert.Equal(1, runs);
+        Assert.Equal(1, job!.Attempt);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_running_job_stops_its_handler_at_the_next_heartbeat()
+    {
+        await database.ResetAsync();
+        var queue = database.CreateQueue(TimeProvider.System, o =>
+        {
+            o.LeaseDuration = TimeSpan.FromSeconds(10);
+            o.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
+        });
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stoppedByCancellation = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new DelegateJobHandler("cancel-me", async (_, ct) =>
+        {
+            started.SetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                stoppedByCancellation.SetResult();
+                throw;
+            }
+        });
+        var id = (await queue.EnqueueAsync(Job("cancel-me"), CancellationToken.None)).JobId;
+        using var stop = new CancellationTokenSource();
+        var consuming = database.CreateConsumer(queue, JobQueues.ImageProcessing, 1, null, handler).RunAsync(stop.Token);
+        await started.Task.WaitAsync(Deadline);
+
+        Assert.True(await queue.CancelAsync(id, CancellationToken.None));
+        await stoppedByCancellation.Task.WaitAsync(Deadline);
+        await stop.CancelAsync();
+        await consuming;
+
+        var job = (await queue.GetAsync(id, CancellationToken.None))!;
+        Assert.Equal(JobState.Cancelled, job.State);
+        Assert.Null(job.LastError);
+    }
+
+    [Fact]
+    public async Task Shutdown_lets_jobs_finish_within_the_grace_period_and_releases_the_rest_without_counting_the_attempt()
+    {
+        await database.ResetAsync();
+        var queue = database.CreateQueue(TimeProvider.System, o => o.ShutdownGracePeriod = TimeSpan.FromMilliseconds(300));
+        var bothStarted = new CountdownEvent(2);
+        using var stop = new CancellationTokenSource();
+        var quick = new DelegateJobHandler("quick", async (_, _) =>
+        {
+            bothStarted.Signal();
+            // Finishes only once shutdown has begun: proves a running job may complete during the grace period.
+            await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        var stuck = new DelegateJobHandler("stuck", async (_, ct) =>
+        {
+            bothStarted.Signal();
+            await Task.Delay(Timeout.Infinite, ct);
+        });
+        var quickId = (await queue.EnqueueAsync(Job("quick"), CancellationToken.None)).JobId;
+        var stuckId = (await queue.EnqueueAsync(Job("stuck"), CancellationToken.None)).JobId;
+        var consuming = database.CreateConsumer(queue, JobQueues.ImageProcessing, 2, null, quick, stuck).RunAsync(stop.Token);
+        await Eventually.UntilAsync(() => Task.FromResult(bothStarted.IsSet), set => set, Deadline, "both jobs running");
+
+        await stop.CancelAsync();
+        await consuming.WaitAsync(Deadline);
+
+        Assert.Equal(JobState.Completed, (await queue.GetAsync(quickId, CancellationToken.None))!.State);
+        var released = (await queue.GetAsync(stuckId, CancellationToken.None))!;
+        Assert.Equal((JobState.Available, 0, null), (released.State, released.Attempt, released.LockedBy));
+    }
+
+    [Fact]
+    public async Task Every_job_completes_when_the_database_drops_every_connection_mid_run()
+    {
+        await database.ResetAsync();
+        var queue = database.CreateQueue(TimeProvider.System, o =>
+        {
+            o.PollInterval = TimeSpan.FromMilliseconds(50);
+            o.LeaseDuration = TimeSpan.FromSeconds(2);
+            o.HeartbeatInterval = TimeSpan.FromMilliseconds(200);
+            o.RescueInterval = TimeSpan.FromMilliseconds(200);
+        });
+        const int jobCount = 300;
+        var runs = new ConcurrentDictionary<Guid, int>();
+        var halfway = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new DelegateJobHandler("count", async (job, ct) =>
+        {
+            if (runs.AddOrUpdate(job.Id, 1, (_, n) => n + 1) == 1 && runs.Count == jobCount / 2)
+            {
+                halfway.TrySetResult();
+            }
+
+            await Task.Yield();
+        });
+        await using (var connection = await database.DataSource.OpenConnectionAsync())
+        {
+            await queue.EnqueueManyAsync(connection, null, [.. Enumerable.Range(0, jobCount).Select(_ => Job("count"))], CancellationToken.None);
+        }
+
+        var listener = database.CreateListener();
+        using var stop = new CancellationTokenSource();
+        var tasks = new List<Task>
+        {
+            listener.RunAsync(stop.Token),
+            new JobRescuer(queue, listener, TimeProvider.System, NullLogger<JobRescuer>.Instance).RunAsync(stop.Token),
+        };
+        tasks.AddRange(Enumerable.Range(0, 2).Select(_ => database.CreateConsumer(queue, JobQueues.ImageProcessing, 4, listener, handler).RunAsync(stop.Token)));
+
+        await halfway.Task.WaitAsync(Deadline);
+        await database.Server.ExecuteAsync(
+            $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database.DatabaseName}'");
+
+        // Probe on unpooled connections: the test's own pool lost its connections too.
+        await Eventually.UntilAsync(CountCompletedUnpooledAsync, n => n == jobCount, Deadline, "all jobs completed after the connections dropped");
+        await stop.CancelAsync();
+        await Task.WhenAll(tasks);
+
+        // At least once: a run whose completion was lost with its connection runs again; none is lost.
+        Assert.Equal(jobCount, runs.Count);
+    }
+
+    private async Task<long> CountCompletedUnpooledAsync()
+    {
+        var connectionString = new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = false }.ConnectionString;
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM jobs WHERE state = 'completed'", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}

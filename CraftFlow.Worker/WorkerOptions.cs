@@ -1,0 +1,45 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace CraftFlow.Worker;
+
+/// <summary>The Worker's process settings (DESIGN.md section 3), read from Railway-style variables.</summary>
+public sealed class WorkerOptions
+{
+    public const string ConcurrencySetting = "WORKER_CONCURRENCY";
+    public const string MemoryLimitSetting = "MEMORY_LIMIT_MB";
+    public const int MaxConcurrency = 64;
+
+    /// <summary>Jobs each queue's consumer runs at once in this process.</summary>
+    public int Concurrency { get; set; } = 2;
+
+    /// <summary>The container's memory budget; the memory watch warns above 80 % of it.</summary>
+    public int MemoryLimitMb { get; set; } = 7000;
+
+    /// <summary>
+    /// Reads the settings, failing with a message that names the setting and the bad value: a typo in a Railway
+    /// variable should stop the deploy, not run with a default nobody chose.
+    /// </summary>
+    public static void Load(WorkerOptions options, Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        options.Concurrency = ReadInt(configuration, ConcurrencySetting, options.Concurrency, 1, MaxConcurrency);
+        options.MemoryLimitMb = ReadInt(configuration, MemoryLimitSetting, options.MemoryLimitMb, 64, 1_048_576);
+    }
+
+    private static int ReadInt(Microsoft.Extensions.Configuration.IConfiguration configuration, string setting, int fallback, int min, int max)
+    {
+        var text = configuration[setting];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            throw new OptionsValidationException(
+                setting, typeof(WorkerOptions), [$"{setting} must be a whole number from {min} to {max}, got '{text}'."]);
+        }
+
+        return value;
+    }
+}

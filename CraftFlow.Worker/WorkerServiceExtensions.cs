@@ -1,0 +1,65 @@
+using CraftFlow.Data.Jobs;
+using CraftFlow.Worker.Designs;
+using CraftFlow.Worker.Handlers;
+using CraftFlow.Worker.Jobs;
+using CraftFlow.Worker.Monitoring;
+using Microsoft.Extensions.Options;
+
+namespace CraftFlow.Worker;
+
+public static class WorkerServiceExtensions
+{
+    /// <summary>
+    /// Everything the Worker runs: a consumer per queue with WORKER_CONCURRENCY slots each, the LISTEN connection,
+    /// the lease rescuer and prune schedule, the memory watch and the job handlers. Settings are read and checked
+    /// here, at start-up. Call after <see cref="JobQueueServiceExtensions.AddCraftFlowJobQueue"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddCraftFlowWorker(this IHostApplicationBuilder builder)
+    {
+        // Read once now so a bad value stops start-up here, before any service runs.
+        WorkerOptions.Load(new WorkerOptions(), builder.Configuration);
+        builder.Services.AddOptions<WorkerOptions>().Configure(o => WorkerOptions.Load(o, builder.Configuration));
+
+        // The host waits for the consumers' grace period, plus time to write the releases.
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<JobQueueOptions>>((host, queue) =>
+            host.ShutdownTimeout = queue.Value.ShutdownGracePeriod + TimeSpan.FromSeconds(10));
+
+        builder.Services.AddSingleton<IJobHandler, PruneJobsHandler>();
+        builder.Services.AddSingleton<JobHandlerRegistry>();
+        builder.Services.AddSingleton(services => new JobRescuer(
+            services.GetRequiredService<JobQueue>(),
+            services.GetRequiredService<JobNotificationListener>(),
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILogger<JobRescuer>>()));
+
+        builder.Services.AddHostedService<JobNotificationListenerService>();
+        builder.Services.AddHostedService<JobMaintenanceService>();
+        builder.Services.AddHostedService<MemoryWatchService>();
+        foreach (var queueName in JobQueues.All)
+        {
+            // AddSingleton, not AddHostedService: the latter keeps one registration per implementation type.
+            builder.Services.AddSingleton<IHostedService>(services => new QueueConsumerService(new JobConsumer(
+                queueName,
+                services.GetRequiredService<IOptions<WorkerOptions>>().Value.Concurrency,
+                services.GetRequiredService<JobQueue>(),
+                services.GetRequiredService<JobNotificationListener>(),
+                services.GetRequiredService<JobHandlerRegistry>(),
+                services.GetRequiredService<TimeProvider>(),
+                services.GetRequiredService<ILogger<JobConsumer>>())));
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Runs process_design_batch jobs with the given processor. Not called by Program.cs yet: the processor comes
+    /// from CraftFlow.Imaging, which is being written on another branch; wire it there when it lands.
+    /// </summary>
+    public static IHostApplicationBuilder AddDesignBatchProcessing<TProcessor>(this IHostApplicationBuilder builder)
+        where TProcessor : class, IDesignProcessor
+    {
+        builder.Services.AddSingleton<IDesignProcessor, TProcessor>();
+        builder.Services.AddSingleton<IJobHandler, ProcessDesignBatchHandler>();
+        return builder;
+    }
+}

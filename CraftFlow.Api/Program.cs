@@ -2,6 +2,7 @@ using CraftFlow.Api;
 using CraftFlow.Api.Auth;
 using CraftFlow.Api.Infrastructure;
 using CraftFlow.Data;
+using CraftFlow.Data.Jobs;
 using CraftFlow.Data.Schema;
 using CraftFlow.Data.Storage;
 
@@ -10,6 +11,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddCraftFlowDatabase();
 builder.AddDatabaseMigrator();
+builder.AddCraftFlowJobQueue();
 builder.AddBlobStorage();
 builder.AddApiConventions();
 builder.AddBearerTokenAuth();

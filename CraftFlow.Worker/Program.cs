@@ -1,13 +1,16 @@
 using CraftFlow.Data;
 using CraftFlow.Data.Jobs;
+using CraftFlow.Data.Storage;
 using CraftFlow.Worker;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddCraftFlowDatabase();
+builder.AddBlobStorage();
 builder.AddCraftFlowJobQueue();
 builder.AddCraftFlowWorker();
+builder.AddImageJobs();
 
 var app = builder.Build();
 

@@ -1,21 +1,17 @@
-using System.Text.Json;
 using CraftFlow.Api.Infrastructure;
 using CraftFlow.Data;
 using CraftFlow.Data.Entities;
 using CraftFlow.Data.Jobs;
-using Microsoft.Extensions.Options;
 
 namespace CraftFlow.Api.Designs;
 
 /// <summary>
-/// Turns stored files into pending designs, an upload batch and their image_processing jobs, all in
-/// one transaction: a crash leaves either all of it or none (orphaned blobs are collected later).
+/// Turns stored files into pending designs, an upload batch and their image_processing jobs (one per
+/// 10 designs), all in one transaction: a crash leaves either all of it or none (orphaned blobs are collected later).
 /// </summary>
 public sealed partial class DesignUploadService(
-    CraftFlowDbContext db, IOptions<UploadOptions> options, TimeProvider timeProvider, ILogger<DesignUploadService> logger)
+    CraftFlowDbContext db, JobQueue queue, TimeProvider timeProvider, ILogger<DesignUploadService> logger)
 {
-    public const string ProcessDesignsKind = "process_designs";
-
     public async Task<UploadAccepted> AcceptAsync(Guid userId, Guid? templateId, IReadOnlyList<UploadedFile> files, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
@@ -32,20 +28,16 @@ public sealed partial class DesignUploadService(
             Sha256 = file.Blob.Sha256,
             CreatedAt = now,
         }).ToList();
-        var jobs = designs.Chunk(options.Value.DesignsPerJob).Select(chunk => new Job
-        {
-            Queue = JobQueueNames.ImageProcessing,
-            Kind = ProcessDesignsKind,
-            UserId = userId,
-            Payload = JsonSerializer.Serialize(new ProcessDesignsPayload(batch.Id, chunk.Select(d => d.Id).ToArray())),
-            RunAt = now,
-            CreatedAt = now,
-        }).ToList();
+        var jobs = JobContracts.DesignBatch.Create(userId, batch.Id, designs.Select(d => d.Id));
 
         db.UploadBatches.Add(batch);
         db.DesignImages.AddRange(designs);
-        db.Jobs.AddRange(jobs);
-        await db.SaveChangesAsync(cancellationToken);
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            await queue.EnqueueManyAsync(db, jobs, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
 
         LogAccepted(batch.Id, userId, files.Count, jobs.Count);
         return new UploadAccepted(batch.Id, designs.Select(d => d.Id).ToList(), jobs.Select(j => j.Id).ToList(), $"/api/uploads/{batch.Id}");
@@ -54,5 +46,3 @@ public sealed partial class DesignUploadService(
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload batch {BatchId} of user {UserId}: {Files} files, {Jobs} jobs queued")]
     private partial void LogAccepted(Guid batchId, Guid userId, int files, int jobs);
 }
-
-public sealed record ProcessDesignsPayload(Guid BatchId, Guid[] DesignIds);

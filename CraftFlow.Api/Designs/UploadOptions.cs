@@ -8,9 +8,6 @@ public sealed class UploadOptions
 
     public long MaxFileBytes { get; set; } = 25L * 1024 * 1024;
 
-    /// <summary>Designs per image_processing job: the seed guide's batch of 10 bounds a worker's memory.</summary>
-    public int DesignsPerJob { get; set; } = 10;
-
     public int DefaultPageSize { get; set; } = 50;
 
     public int MaxPageSize { get; set; } = 200;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CraftFlow.Api.Infrastructure;
 using CraftFlow.Data;
 using CraftFlow.Data.Entities;
@@ -18,12 +17,8 @@ public sealed record MockupResponse(Guid Id, Guid DesignId, Guid TemplateId, str
 
 public sealed record MockupAccepted(MockupResponse Mockup, Guid JobId);
 
-public sealed record RenderMockupPayload(Guid MockupId);
-
 public static class MockupEndpoints
 {
-    public const string RenderMockupKind = "render_mockup";
-
     public static IEndpointRouteBuilder MapMockupEndpoints(this IEndpointRouteBuilder app)
     {
         var mockups = app.MapGroup("/api/mockups").WithTags("Mockups").RequireAuthorization();
@@ -36,7 +31,7 @@ public static class MockupEndpoints
     }
 
     private static async Task<Results<Accepted<MockupAccepted>, ProblemHttpResult, ValidationProblem>> CreateAsync(
-        CreateMockupRequest request, ClaimsPrincipal principal, CraftFlowDbContext db, TimeProvider timeProvider, CancellationToken cancellationToken)
+        CreateMockupRequest request, ClaimsPrincipal principal, CraftFlowDbContext db, JobQueue queue, CancellationToken cancellationToken)
     {
         var validation = new Validation()
             .Require(request.DesignId is not null, "design_id", "Required.")
@@ -57,21 +52,17 @@ public static class MockupEndpoints
             return Problems.NotFound("Template");
         }
 
-        var now = timeProvider.GetUtcNow();
         var mockup = new Mockup { UserId = userId, DesignImageId = request.DesignId!.Value, TemplateId = request.TemplateId!.Value };
-        var job = new Job
-        {
-            Queue = JobQueueNames.MockupGeneration,
-            Kind = RenderMockupKind,
-            UserId = userId,
-            Payload = JsonSerializer.Serialize(new RenderMockupPayload(mockup.Id)),
-            RunAt = now,
-            CreatedAt = now,
-        };
         db.Mockups.Add(mockup);
-        db.Jobs.Add(job);
-        await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Accepted($"/api/mockups/{mockup.Id}", new MockupAccepted(MockupResponse.From(mockup), job.Id));
+        EnqueueResult job;
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            job = await queue.EnqueueAsync(db, JobContracts.RenderMockup.Create(userId, mockup.Id), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        return TypedResults.Accepted($"/api/mockups/{mockup.Id}", new MockupAccepted(MockupResponse.From(mockup), job.JobId));
     }
 
     private static async Task<Ok<List<MockupResponse>>> ListAsync(

@@ -29,7 +29,7 @@ public sealed class DesignTests(DesignTests.Fixture fixture) : IClassFixture<Des
         Assert.Equal("processing", batch.GetProperty("status").GetString());
 
         await using var db = fixture.CreateDbContext();
-        var jobs = (await db.Jobs.Where(j => j.Queue == JobQueueNames.ImageProcessing).ToListAsync())
+        var jobs = (await db.Jobs.Where(j => j.Queue == JobQueues.ImageProcessing).ToListAsync())
             .Where(j => j.Payload.Contains(batchId.ToString(), StringComparison.Ordinal)).ToList();
         Assert.Equal(2, jobs.Count);
         Assert.All(jobs, job => Assert.Equal(JobState.Available, job.State));

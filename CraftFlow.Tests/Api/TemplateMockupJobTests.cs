@@ -72,7 +72,7 @@ public sealed class TemplateMockupJobTests(ApiFixture fixture) : IClassFixture<A
         var mockupId = accepted.GetProperty("mockup").GetProperty("id").GetGuid();
         var jobId = accepted.GetProperty("job_id").GetGuid();
         var job = await ApiFixture.ReadJsonAsync(await client.GetAsync($"/api/jobs/{jobId}"));
-        Assert.Equal(JobQueueNames.MockupGeneration, job.GetProperty("queue").GetString());
+        Assert.Equal(JobQueues.MockupGeneration, job.GetProperty("queue").GetString());
         Assert.Equal("available", job.GetProperty("state").GetString());
         var mockup = await ApiFixture.ReadJsonAsync(await client.GetAsync($"/api/mockups/{mockupId}"));
         Assert.Equal("pending", mockup.GetProperty("status").GetString());

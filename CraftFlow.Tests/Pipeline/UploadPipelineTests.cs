@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CraftFlow.Tests.Imaging;
+using CraftFlow.Tests.Infrastructure;
+
+namespace CraftFlow.Tests.Pipeline;
+
+/// <summary>The API and the Worker together: upload, background processing, duplicates, thumbnails, mockups.</summary>
+public sealed class UploadPipelineTests(UploadPipelineTests.Fixture fixture) : IClassFixture<UploadPipelineTests.Fixture>
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Uploaded_designs_are_hashed_like_imagehash_judged_for_duplicates_and_thumbnailed()
+    {
+        using var client = await fixture.CreateUserClientAsync();
+        var original = await File.ReadAllBytesAsync(ImagehashFixtures.PathOf("images/base06.png"));
+        var resized = await File.ReadAllBytesAsync(ImagehashFixtures.PathOf("images/base06__resize50.png"));
+        var unrelated = await File.ReadAllBytesAsync(ImagehashFixtures.PathOf("images/img03_shapes_640x480.png"));
+        var truncated = original.Take(original.Length / 3).ToArray();
+        using (var first = await client.PostAsync("/api/designs", ApiFixture.Files(("original.png", original))))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+            await WaitForBatchAsync(client, (await ApiFixture.ReadJsonAsync(first)).GetProperty("batch_id").GetGuid());
+        }
+
+        using var second = await client.PostAsync("/api/designs", ApiFixture.Files(
+            ("resized.png", resized), ("copy.png", original), ("unrelated.png", unrelated), ("truncated.png", truncated)));
+        var accepted = await ApiFixture.ReadJsonAsync(second);
+        var batch = await WaitForBatchAsync(client, accepted.GetProperty("batch_id").GetGuid());
+
+        Assert.Equal(1, batch.GetProperty("processed").GetInt32());
+        Assert.Equal(2, batch.GetProperty("duplicates").GetInt32());
+        Assert.Equal(1, batch.GetProperty("failed").GetInt32());
+        var designs = await ListAsync(client);
+        var originalDesign = designs.Single(d => d.GetProperty("original_file_name").GetString() == "original.png");
+        var reference = ImagehashFixtures.Images.Single(i => Path.GetFileName(i.File) == "base06.png");
+        Assert.Equal(reference.Hashes["phash"], originalDesign.GetProperty("hashes").GetProperty("phash").GetString());
+        Assert.Equal(reference.Hashes["dhash"], originalDesign.GetProperty("hashes").GetProperty("dhash").GetString());
+        Assert.Equal("processed", originalDesign.GetProperty("status").GetString());
+
+        var resizedDesign = designs.Single(d => d.GetProperty("original_file_name").GetString() == "resized.png");
+        Assert.Equal("duplicate", resizedDesign.GetProperty("status").GetString());
+        Assert.Equal(originalDesign.GetProperty("id").GetGuid(), resizedDesign.GetProperty("duplicate_of_id").GetGuid());
+        var copy = designs.Single(d => d.GetProperty("original_file_name").GetString() == "copy.png");
+        Assert.Equal(0, copy.GetProperty("duplicate_distance").GetInt32());
+        Assert.Equal("processed", designs.Single(d => d.GetProperty("original_file_name").GetString() == "unrelated.png").GetProperty("status").GetString());
+        var failed = designs.Single(d => d.GetProperty("original_file_name").GetString() == "truncated.png");
+        Assert.Equal("failed", failed.GetProperty("status").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(failed.GetProperty("status_reason").GetString()));
+
+        using var thumbnail = await client.GetAsync($"/api/designs/{originalDesign.GetProperty("id").GetGuid()}/thumbnail");
+        Assert.Equal(HttpStatusCode.OK, thumbnail.StatusCode);
+        var webp = await thumbnail.Content.ReadAsByteArrayAsync();
+        Assert.Equal("WEBP", System.Text.Encoding.ASCII.GetString(webp, 8, 4));
+
+        var duplicates = await ApiFixture.ReadJsonAsync(await client.GetAsync($"/api/designs/{originalDesign.GetProperty("id").GetGuid()}/duplicates"));
+        var ids = duplicates.EnumerateArray().Select(d => d.GetProperty("design_id").GetGuid()).ToList();
+        Assert.Contains(resizedDesign.GetProperty("id").GetGuid(), ids);
+        Assert.Contains(copy.GetProperty("id").GetGuid(), ids);
+    }
+
+    [Fact]
+    public async Task Mockup_is_rendered_by_the_worker_as_a_jpeg()
+    {
+        using var client = await fixture.CreateUserClientAsync();
+        var design = await File.ReadAllBytesAsync(ImagehashFixtures.PathOf("images/base07.png"));
+        var designId = (await ApiFixture.ReadJsonAsync(await client.PostAsync("/api/designs", ApiFixture.Files(("d.png", design)))))
+            .GetProperty("design_ids")[0].GetGuid();
+        var form = new MultipartFormDataContent();
+        var image = new ByteArrayContent(ApiFixture.Png(400, 300, "#ffffff"));
+        image.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+        form.Add(image, "image", "shirt.png");
+        form.Add(new StringContent("Shirt"), "name");
+        foreach (var (field, value) in new[] { ("print_area_x", 100), ("print_area_y", 50), ("print_area_width", 200), ("print_area_height", 200) })
+        {
+            form.Add(new StringContent(value.ToString(CultureInfo.InvariantCulture)), field);
+        }
+
+        var templateId = (await ApiFixture.ReadJsonAsync(await client.PostAsync("/api/templates", form))).GetProperty("id").GetGuid();
+
+        var accepted = await ApiFixture.ReadJsonAsync(await client.PostAsJsonAsync("/api/mockups", new { design_id = designId, template_id = templateId }));
+        var mockupId = accepted.GetProperty("mockup").GetProperty("id").GetGuid();
+        var mockup = await Eventually.UntilAsync(
+            async () => await ApiFixture.ReadJsonAsync(await client.GetAsync($"/api/mockups/{mockupId}")),
+            m => m.GetProperty("status").GetString() is "completed" or "failed", Deadline, "the mockup to render");
+
+        Assert.Equal("completed", mockup.GetProperty("status").GetString());
+        var job = await ApiFixture.ReadJsonAsync(await client.GetAsync($"/api/jobs/{accepted.GetProperty("job_id").GetGuid()}"));
+        Assert.Equal("completed", job.GetProperty("state").GetString());
+        var jpeg = await (await client.GetAsync($"/api/mockups/{mockupId}/image")).Content.ReadAsByteArrayAsync();
+        Assert.Equal([0xFF, 0xD8, 0xFF], jpeg.Take(3));
+    }
+
+    private static Task<JsonElement> WaitForBatchAsync(HttpClient client, Guid batchId)
+        => Eventually.UntilAsync(
+            async () => await ApiFixture.ReadJsonAsync(await client.GetAsync($"/api/uploads/{batchId}")),
+            b => b.GetProperty("status").GetString() == "completed", Deadline, $"upload batch {batchId} to complete");
+
+    private static async Task<List<JsonElement>> ListAsync(HttpClient client)
+        => (await ApiFixture.ReadJsonAsync(await client.GetAsync("/api/designs?limit=200"))).GetProperty("items").EnumerateArray().ToList();
+
+    public sealed class Fixture : ApiFixture
+    {
+        public WorkerFactory Worker { get; private set; } = null!;
+
+        public override async Task InitializeAsync()
+        {
+            await base.InitializeAsync();
+            Worker = new WorkerFactory(ConnectionString, Api.StoragePath);
+            Worker.Start();
+        }
+
+        public override async Task DisposeAsync()
+        {
+            await Worker.DisposeAsync();
+            await base.DisposeAsync();
+        }
+    }
+}

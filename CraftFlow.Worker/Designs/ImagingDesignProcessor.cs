@@ -1,0 +1,139 @@
+using CraftFlow.Data.Entities;
+using CraftFlow.Data.Storage;
+using CraftFlow.Imaging;
+using CraftFlow.Imaging.Decoding;
+using CraftFlow.Imaging.Duplicates;
+using CraftFlow.Imaging.Rendering;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CraftFlow.Worker.Designs;
+
+/// <summary>
+/// Decodes a design's file, computes its four perceptual hashes and its thumbnail, and judges it against
+/// all of the user's active designs: exact byte copies first (an earlier upload with the same SHA-256),
+/// then near duplicates within <see cref="DuplicateThresholds.Default"/>.
+/// </summary>
+public sealed partial class ImagingDesignProcessor(
+    IBlobStore blobs,
+    NpgsqlDataSource dataSource,
+    UserHashIndexCache indexes,
+    IOptions<ImagingOptions> options,
+    ILogger<ImagingDesignProcessor> logger) : IDesignProcessor
+{
+    private readonly ImagingOptions _options = options.Value;
+
+    public async Task<DesignProcessingResult> ProcessAsync(DesignToProcess design, CancellationToken cancellationToken)
+    {
+        ImageHeader header;
+        ImageHashes hashes;
+        byte[] thumbnail;
+        try
+        {
+            var data = await ReadAsync(design.Sha256, cancellationToken);
+            if (data is null)
+            {
+                return DesignProcessingResult.Failed("The uploaded file is no longer in storage; upload it again.");
+            }
+
+            header = ImageDecoder.ReadHeader(data, _options);
+            hashes = PerceptualHasher.Compute(ImageDecoder.DecodeGrayscale(data, _options));
+            thumbnail = ThumbnailRenderer.Render(data, _options);
+        }
+        catch (ImageRejectedException e)
+        {
+            LogRejected(design.Id, e.Reason, e.Message);
+            return DesignProcessingResult.Failed(e.Message);
+        }
+
+        var storedThumbnail = await blobs.PutAsync(new MemoryStream(thumbnail), long.MaxValue, cancellationToken);
+        var designHashes = CraftFlow.Imaging.Duplicates.DesignHashes.From(hashes);
+        var (duplicateOf, distance) = await FindOriginalAsync(design, designHashes, cancellationToken);
+
+        return new DesignProcessingResult
+        {
+            Status = duplicateOf is null ? DesignStatus.Processed : DesignStatus.Duplicate,
+            Width = header.Width,
+            Height = header.Height,
+            Ahash = HashBits.ToStored(hashes.Average),
+            Phash = HashBits.ToStored(hashes.Perceptual),
+            Dhash = HashBits.ToStored(hashes.Difference),
+            Whash = HashBits.ToStored(hashes.Wavelet),
+            ThumbnailSha256 = storedThumbnail.Sha256,
+            DuplicateOfId = duplicateOf,
+            DuplicateDistance = distance,
+        };
+    }
+
+    private async Task<(Guid? Original, int? Distance)> FindOriginalAsync(
+        DesignToProcess design, CraftFlow.Imaging.Duplicates.DesignHashes hashes, CancellationToken cancellationToken)
+    {
+        var index = await indexes.GetAsync(design.UserId, cancellationToken);
+        try
+        {
+            if (await FindEarlierCopyAsync(design, cancellationToken) is { } copy)
+            {
+                return (copy, 0);
+            }
+
+            var near = index.FindNear(hashes, DuplicateThresholds.Default, excludeId: design.Id).NearDuplicates;
+            if (near.Count == 0)
+            {
+                return (null, null);
+            }
+
+            var closest = near.MinBy(m => Math.Min(m.PerceptualDistance, m.DifferenceDistance));
+            return (closest.Id, Math.Min(closest.PerceptualDistance, closest.DifferenceDistance));
+        }
+        finally
+        {
+            // Later designs of this upload are judged against this one too.
+            index.Add(design.Id, hashes);
+        }
+    }
+
+    /// <summary>The user's earliest other active design with the same bytes, uploaded before this one.</summary>
+    private async Task<Guid?> FindEarlierCopyAsync(DesignToProcess design, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT other.id
+            FROM design_images self
+            JOIN design_images other
+              ON other.user_id = self.user_id AND other.sha256 = self.sha256 AND other.is_active = true
+             AND (other.created_at, other.id) < (self.created_at, self.id)
+            WHERE self.id = $1
+            ORDER BY other.created_at, other.id
+            LIMIT 1
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = design.Id });
+        return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
+    }
+
+    /// <summary>Reads a blob into memory, bounded by the imaging file-size limit.</summary>
+    private async Task<byte[]?> ReadAsync(string sha256, CancellationToken cancellationToken)
+    {
+        await using var stream = await blobs.OpenReadAsync(sha256, cancellationToken);
+        if (stream is null)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > _options.MaxFileBytes)
+            {
+                throw new ImageRejectedException(ImageRejectionReason.TooLarge, $"The file is larger than {_options.MaxFileBytes} bytes.");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Design {DesignId} rejected ({Reason}): {Message}")]
+    private partial void LogRejected(Guid designId, ImageRejectionReason reason, string message);
+}

@@ -1,0 +1,29 @@
+using CraftFlow.Data.Jobs;
+using CraftFlow.Imaging;
+using CraftFlow.Imaging.Decoding;
+using CraftFlow.ServiceDefaults.Configuration;
+using CraftFlow.Worker.Designs;
+using CraftFlow.Worker.Mockups;
+
+namespace CraftFlow.Worker;
+
+public static class ImagingServiceExtensions
+{
+    /// <summary>
+    /// The image jobs: design batches (hashes, thumbnail, duplicates) and mockup rendering. ImageMagick's
+    /// memory limit is a quarter of MEMORY_LIMIT_MB, since WORKER_CONCURRENCY jobs decode at once.
+    /// </summary>
+    public static IHostApplicationBuilder AddImageJobs(this IHostApplicationBuilder builder)
+    {
+        var memoryLimitMb = PlatformSettings.Read(builder.Configuration).MemoryLimitMb;
+        var imaging = builder.Configuration.GetSection(ImagingOptions.SectionName).Get<ImagingOptions>() ?? new ImagingOptions();
+        imaging.MagickMemoryLimitBytes = (ulong)(memoryLimitMb * 1024 * 1024 / 4);
+        MagickResourceGuard.Apply(imaging);
+        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(imaging));
+
+        builder.Services.AddSingleton<UserHashIndexCache>();
+        builder.AddDesignBatchProcessing<ImagingDesignProcessor>();
+        builder.Services.AddSingleton<IJobHandler, RenderMockupHandler>();
+        return builder;
+    }
+}

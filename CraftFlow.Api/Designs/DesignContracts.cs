@@ -51,3 +51,5 @@ public sealed record UploadBatchResponse(
 public sealed record UpdateDesignRequest(string? Title, IReadOnlyList<string>? Tags, Guid? TemplateId, bool? ClearTemplate);
 
 public sealed record DuplicateMatch(Guid DesignId, string Title, bool ExactBytes, int PhashDistance, int DhashDistance, int AhashDistance, int WhashDistance);
+
+public sealed record DuplicateCheckResponse(string FileName, string Sha256, DesignHashes Hashes, bool IsDuplicate, IReadOnlyList<DuplicateMatch> Matches);

@@ -2,6 +2,8 @@ using CraftFlow.Api.Infrastructure;
 using CraftFlow.Data;
 using CraftFlow.Data.Entities;
 using CraftFlow.Data.Storage;
+using CraftFlow.Imaging;
+using CraftFlow.Imaging.Decoding;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -23,6 +25,9 @@ public static partial class DesignEndpoints
         designs.MapGet("/{id:guid}/image", GetImageAsync);
         designs.MapGet("/{id:guid}/thumbnail", GetThumbnailAsync);
         designs.MapGet("/{id:guid}/duplicates", GetDuplicatesAsync);
+        designs.MapPost("/check-duplicate", CheckDuplicateAsync).DisableAntiforgery()
+            .Accepts<IFormFile>("multipart/form-data")
+            .WithDescription("Hashes one uploaded image and lists the caller's designs it duplicates, without storing anything.");
 
         app.MapGet("/api/uploads/{batchId:guid}", GetBatchAsync).WithTags("Designs").RequireAuthorization();
         return app;
@@ -205,6 +210,44 @@ public static partial class DesignEndpoints
 
         var matches = await duplicates.FindAsync(design.UserId, design.Sha256, design.Phash, design.Dhash, design.Ahash, design.Whash, design.Id, cancellationToken);
         return TypedResults.Ok(matches);
+    }
+
+    private static async Task<Results<Ok<DuplicateCheckResponse>, ProblemHttpResult>> CheckDuplicateAsync(
+        HttpRequest request, ClaimsPrincipal principal, DuplicateQueries duplicates, IOptions<UploadOptions> options,
+        ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger(typeof(DesignEndpoints));
+        string fileName;
+        byte[] bytes;
+        ImageHashes hashes;
+        try
+        {
+            (fileName, bytes) = await MultipartUpload.ReadSingleImageAsync(request, options.Value.MaxFileBytes, cancellationToken);
+            hashes = PerceptualHasher.Compute(ImageDecoder.DecodeGrayscale(bytes));
+        }
+        catch (UploadRejectedException e)
+        {
+            LogUploadRejected(logger, e.StatusCode, e.Message);
+            return TypedResults.Problem(statusCode: e.StatusCode, title: "Upload refused.", detail: e.Message);
+        }
+        catch (ImageRejectedException e)
+        {
+            LogUploadRejected(logger, StatusCodes.Status422UnprocessableEntity, e.Message);
+            return Problems.Unprocessable(e.Message);
+        }
+
+        var sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        var matches = await duplicates.FindAsync(
+            principal.UserId(), sha256, HashBits.ToStored(hashes.Perceptual), HashBits.ToStored(hashes.Difference),
+            HashBits.ToStored(hashes.Average), HashBits.ToStored(hashes.Wavelet), excludeId: null, cancellationToken);
+        return TypedResults.Ok(new DuplicateCheckResponse(
+            fileName,
+            sha256,
+            new DesignHashes(
+                PerceptualHasher.ToHex(hashes.Perceptual), PerceptualHasher.ToHex(hashes.Average),
+                PerceptualHasher.ToHex(hashes.Difference), PerceptualHasher.ToHex(hashes.Wavelet)),
+            matches.Count > 0,
+            matches));
     }
 
     private static async Task<Results<Ok<UploadBatchResponse>, ProblemHttpResult>> GetBatchAsync(

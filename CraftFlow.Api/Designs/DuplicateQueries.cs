@@ -1,5 +1,4 @@
-using CraftFlow.Data;
-using Microsoft.EntityFrameworkCore;
+using CraftFlow.Imaging.Duplicates;
 using Npgsql;
 
 namespace CraftFlow.Api.Designs;
@@ -8,12 +7,11 @@ namespace CraftFlow.Api.Designs;
 /// The near-duplicates of one design among all of the user's active designs, computed in
 /// PostgreSQL with bit_count over XORed hashes: exact (no "recent N" shortcut), one index range scan.
 /// </summary>
-public sealed class DuplicateQueries(NpgsqlDataSource dataSource, IConfiguration configuration)
+public sealed class DuplicateQueries(NpgsqlDataSource dataSource)
 {
-    // Measured on the imagehash fixtures (shared/fixtures/imagehash/pairs.json): near-duplicate
-    // families are within 7 bits on phash and dhash, unrelated images at least 22 apart.
-    private readonly int _phashThreshold = configuration.GetValue("Duplicates:PhashThreshold", 10);
-    private readonly int _dhashThreshold = configuration.GetValue("Duplicates:DhashThreshold", 10);
+    // The Worker's thresholds (measured on the imagehash fixtures), so the API and the Worker agree.
+    private readonly int _phashThreshold = DuplicateThresholds.Default.Perceptual ?? 0;
+    private readonly int _dhashThreshold = DuplicateThresholds.Default.Difference ?? 0;
 
     public async Task<List<DuplicateMatch>> FindAsync(
         Guid userId, string sha256, long? phash, long? dhash, long? ahash, long? whash, Guid? excludeId, CancellationToken cancellationToken)

@@ -27,6 +27,27 @@ public static class MultipartUpload
     public static async Task<MultipartForm> ReadAsync(
         HttpRequest request, IBlobStore blobs, int maxFiles, long maxFileBytes, CancellationToken cancellationToken)
     {
+        var (files, fields) = await ReadAsync(
+            request, maxFiles, (body, fileName) => StoreFileAsync(body, fileName, blobs, maxFileBytes, cancellationToken), cancellationToken);
+        return new MultipartForm(files, fields);
+    }
+
+    /// <summary>Reads one image into memory (bounded) without storing it, for routes that only inspect an upload.</summary>
+    public static async Task<(string FileName, byte[] Bytes)> ReadSingleImageAsync(HttpRequest request, long maxFileBytes, CancellationToken cancellationToken)
+    {
+        var (files, _) = await ReadAsync(request, maxFiles: 1, async (body, fileName) =>
+        {
+            var header = await ReadHeaderAsync(body, fileName, cancellationToken);
+            using var buffer = new MemoryStream();
+            await new PrefixedStream(header, body).CopyToAsync(new BoundedWriteStream(buffer, maxFileBytes, fileName), cancellationToken);
+            return (fileName, buffer.ToArray());
+        }, cancellationToken);
+        return files.Count == 1 ? files[0] : throw new UploadRejectedException(StatusCodes.Status400BadRequest, "Attach one image file.");
+    }
+
+    private static async Task<(List<TFile> Files, Dictionary<string, string> Fields)> ReadAsync<TFile>(
+        HttpRequest request, int maxFiles, Func<Stream, string, Task<TFile>> readFile, CancellationToken cancellationToken)
+    {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
             || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
             || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 } boundary)
@@ -34,7 +55,7 @@ public static class MultipartUpload
             throw new UploadRejectedException(StatusCodes.Status415UnsupportedMediaType, "Send the files as multipart/form-data.");
         }
 
-        var files = new List<UploadedFile>();
+        var files = new List<TFile>();
         var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var reader = new MultipartReader(boundary, request.Body);
         while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
@@ -52,7 +73,7 @@ public static class MultipartUpload
                 }
 
                 var fileName = Path.GetFileName(HeaderUtilities.RemoveQuotes(disposition.FileName.HasValue ? disposition.FileName : disposition.FileNameStar).Value ?? "upload");
-                files.Add(await StoreFileAsync(section.Body, fileName, blobs, maxFileBytes, cancellationToken));
+                files.Add(await readFile(section.Body, fileName));
             }
             else if (disposition.IsFormDisposition())
             {
@@ -68,29 +89,74 @@ public static class MultipartUpload
             }
         }
 
-        return new MultipartForm(files, fields);
+        return (files, fields);
     }
 
     private static async Task<UploadedFile> StoreFileAsync(Stream body, string fileName, IBlobStore blobs, long maxFileBytes, CancellationToken cancellationToken)
     {
-        var header = new byte[ImageSniffer.HeaderBytes];
-        var headerLength = await body.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken);
-        if (headerLength == 0)
-        {
-            throw new UploadRejectedException(StatusCodes.Status400BadRequest, $"'{fileName}' is empty.");
-        }
-
-        var contentType = ImageSniffer.Detect(header.AsSpan(0, headerLength))
-            ?? throw new UploadRejectedException(StatusCodes.Status415UnsupportedMediaType,
-                $"'{fileName}' is not a JPEG, PNG, WebP, GIF, BMP or TIFF image.");
+        var header = await ReadHeaderAsync(body, fileName, cancellationToken);
+        var contentType = ImageSniffer.Detect(header.Span)!;
         try
         {
-            var blob = await blobs.PutAsync(new PrefixedStream(header.AsMemory(0, headerLength), body), maxFileBytes, cancellationToken);
+            var blob = await blobs.PutAsync(new PrefixedStream(header, body), maxFileBytes, cancellationToken);
             return new UploadedFile(fileName, contentType, blob);
         }
         catch (BlobTooLargeException)
         {
             throw new UploadRejectedException(StatusCodes.Status413PayloadTooLarge, $"'{fileName}' is larger than {maxFileBytes} bytes.");
         }
+    }
+
+    /// <summary>Reads the first bytes of a file and refuses it unless they are an image format CraftFlow decodes.</summary>
+    private static async Task<ReadOnlyMemory<byte>> ReadHeaderAsync(Stream body, string fileName, CancellationToken cancellationToken)
+    {
+        var header = new byte[ImageSniffer.HeaderBytes];
+        var length = await body.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken);
+        if (length == 0)
+        {
+            throw new UploadRejectedException(StatusCodes.Status400BadRequest, $"'{fileName}' is empty.");
+        }
+
+        return ImageSniffer.Detect(header.AsSpan(0, length)) is null
+            ? throw new UploadRejectedException(StatusCodes.Status415UnsupportedMediaType, $"'{fileName}' is not a JPEG, PNG, WebP, GIF, BMP or TIFF image.")
+            : header.AsMemory(0, length);
+    }
+
+    /// <summary>Refuses to grow past a limit, so an in-memory read of an upload stays bounded.</summary>
+    private sealed class BoundedWriteStream(MemoryStream inner, long maxBytes, string fileName) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => inner.Length;
+
+        public override long Position
+        {
+            get => inner.Position;
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            if (inner.Length + count > maxBytes)
+            {
+                throw new UploadRejectedException(StatusCodes.Status413PayloadTooLarge, $"'{fileName}' is larger than {maxBytes} bytes.");
+            }
+
+            inner.Write(buffer, offset, count);
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

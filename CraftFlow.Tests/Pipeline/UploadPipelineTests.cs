@@ -64,6 +64,33 @@ public sealed class UploadPipelineTests(UploadPipelineTests.Fixture fixture) : I
     }
 
     [Fact]
+    public async Task Check_duplicate_finds_a_near_copy_without_storing_the_upload()
+    {
+        using var client = await fixture.CreateUserClientAsync();
+        var original = await File.ReadAllBytesAsync(ImagehashFixtures.PathOf("images/base07.png"));
+        var watermarked = await File.ReadAllBytesAsync(ImagehashFixtures.PathOf("images/base07__watermark.png"));
+        var batchId = (await ApiFixture.ReadJsonAsync(await client.PostAsync("/api/designs", ApiFixture.Files(("original.png", original)))))
+            .GetProperty("batch_id").GetGuid();
+        await WaitForBatchAsync(client, batchId);
+        var before = (await ListAsync(client)).Count;
+
+        using var check = await client.PostAsync("/api/designs/check-duplicate", ApiFixture.Files(("candidate.png", watermarked)));
+        var truncated = original.Take(200).ToArray();
+        using var corrupt = await client.PostAsync("/api/designs/check-duplicate", ApiFixture.Files(("broken.png", truncated)));
+
+        Assert.Equal(HttpStatusCode.OK, check.StatusCode);
+        var body = await ApiFixture.ReadJsonAsync(check);
+        Assert.True(body.GetProperty("is_duplicate").GetBoolean());
+        var match = Assert.Single(body.GetProperty("matches").EnumerateArray());
+        Assert.False(match.GetProperty("exact_bytes").GetBoolean());
+        Assert.True(match.GetProperty("phash_distance").GetInt32() <= 10 || match.GetProperty("dhash_distance").GetInt32() <= 10);
+        var reference = ImagehashFixtures.Images.Single(i => Path.GetFileName(i.File) == "base07__watermark.png");
+        Assert.Equal(reference.Hashes["phash"], body.GetProperty("hashes").GetProperty("phash").GetString());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, corrupt.StatusCode);
+        Assert.Equal(before, (await ListAsync(client)).Count);
+    }
+
+    [Fact]
     public async Task Mockup_is_rendered_by_the_worker_as_a_jpeg()
     {
         using var client = await fixture.CreateUserClientAsync();

@@ -6,6 +6,9 @@ var postgres = builder.AddPostgres("postgres");
 var database = postgres.AddDatabase("craftflowdb");
 var cache = builder.AddRedis("cache");
 
+// The API stores uploads and the Worker reads them: both get the same blob directory.
+var blobStorage = Path.GetFullPath(Path.Combine(builder.Options.DataDirectory, "blobs"));
+
 var migrations = builder.AddProject("migrations", "CraftFlow.MigrationService")
     .WithReference(database)
     .WaitFor(database);
@@ -13,6 +16,7 @@ var migrations = builder.AddProject("migrations", "CraftFlow.MigrationService")
 builder.AddProject("api", "CraftFlow.Api")
     .WithReference(database)
     .WithReference(cache)
+    .WithEnvironment("STORAGE_PATH", blobStorage)
     .WithHttpEndpoint(builder.Options.ApiPort)
     .WithHttpHealthCheck("/health")
     .WaitForCompletion(migrations);
@@ -20,6 +24,7 @@ builder.AddProject("api", "CraftFlow.Api")
 builder.AddProject("worker", "CraftFlow.Worker")
     .WithReference(database)
     .WithReference(cache)
+    .WithEnvironment("STORAGE_PATH", blobStorage)
     .WithHttpEndpoint()
     .WithHttpHealthCheck("/health")
     .WaitForCompletion(migrations);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using CraftFlow.AppHost.Hosting;
 using CraftFlow.Tests.Infrastructure;
 using Npgsql;
@@ -49,6 +50,22 @@ public sealed class AppHostTests
         {
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         }
+
+        // A user registers over HTTP and the Worker process handles the upload's job.
+        using (var register = await client.PostAsJsonAsync("/api/auth/register", new { email = "e2e@example.com", password = "password123" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, register.StatusCode);
+            var token = (await ApiFixture.ReadJsonAsync(register)).GetProperty("token").GetProperty("token").GetString();
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
+        var batchId = (await ApiFixture.ReadJsonAsync(await client.PostAsync("/api/designs", ApiFixture.Files(("e2e.png", ApiFixture.Png())))))
+            .GetProperty("batch_id").GetGuid();
+        var batch = await Eventually.UntilAsync(
+            async () => await ApiFixture.ReadJsonAsync(await client.GetAsync($"/api/uploads/{batchId}")),
+            b => b.GetProperty("status").GetString() == "completed", StartTimeout, "the Worker to process the upload");
+        Assert.Equal(1, batch.GetProperty("processed").GetInt32());
+        client.DefaultRequestHeaders.Authorization = null;
 
         var apiPid = appHost.LatestPid("api")!.Value;
         var workerPid = appHost.LatestPid("worker")!.Value;

@@ -163,7 +163,7 @@ public sealed partial class CraftFlowCache : ITwoTierCache, IAsyncDisposable, ID
 
         if (_redis is null)
         {
-            _tags.Increment(tag);
+            IncrementLocalTagVersion(tag);
             LogTagInvalidated(tag, -1);
             return;
         }
@@ -178,7 +178,7 @@ public sealed partial class CraftFlowCache : ITwoTierCache, IAsyncDisposable, ID
 
         // No Redis to hand out the next version: drop what we hold (O(n) on a bounded tier, outages only).
         // The tier remembered the tag and bumps it in Redis when it returns.
-        _tags.Increment(tag);
+        IncrementLocalTagVersion(tag);
         _memory.RemoveTagged(tag);
         LogTagInvalidated(tag, -1);
     }
@@ -417,13 +417,28 @@ public sealed partial class CraftFlowCache : ITwoTierCache, IAsyncDisposable, ID
     {
         if (!_tags.Raise(tag, version))
         {
-            // Too many distinct tags: forget them all. Entries cannot be checked without their tags'
-            // versions, so the memory tier goes too (Redis still has the values).
-            _tags.Clear();
-            _memory.Clear();
-            LogTagMirrorReset(_tags.Count);
+            ResetTagMirror();
             _tags.Raise(tag, version);
         }
+    }
+
+    private void IncrementLocalTagVersion(string tag)
+    {
+        if (!_tags.TryIncrement(tag))
+        {
+            ResetTagMirror();
+            _tags.TryIncrement(tag);
+        }
+    }
+
+    private void ResetTagMirror()
+    {
+        // Too many distinct tags: forget them all. Entries cannot be checked without their tags'
+        // versions, so the memory tier goes too (Redis, when there is one, still has the values).
+        var count = _tags.Count;
+        _tags.Clear();
+        _memory.Clear();
+        LogTagMirrorReset(count);
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
@@ -479,7 +494,7 @@ public sealed partial class CraftFlowCache : ITwoTierCache, IAsyncDisposable, ID
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cached value of {Key} could not be read ({Error}); treated as a miss")]
     private static partial void LogUnreadableCore(ILogger logger, string key, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Tag version mirror full; cleared it and the memory tier ({Count} tags kept)")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tag version mirror full ({Count} tags); cleared it and the memory tier")]
     private static partial void LogTagMirrorResetCore(ILogger logger, int count);
 
     /// <summary>Applies other processes' changes to this one's memory tier.</summary>

@@ -26,8 +26,17 @@ internal sealed class TagVersionMirror(int capacity)
         return true;
     }
 
-    /// <summary>Local-only bump, for when no Redis can hand out the next version.</summary>
-    public long Increment(string tag) => _versions.AddOrUpdate(tag, 1, (_, current) => current + 1);
+    /// <summary>Local-only bump, for when no Redis can hand out the next version. False when the mirror is full.</summary>
+    public bool TryIncrement(string tag)
+    {
+        if (_versions.Count >= capacity && !_versions.ContainsKey(tag))
+        {
+            return false;
+        }
+
+        _versions.AddOrUpdate(tag, 1, (_, current) => current + 1);
+        return true;
+    }
 
     public void Clear() => _versions.Clear();
 }

@@ -75,6 +75,49 @@ public sealed class RedisOutageTests(RedisFixture redis) : IClassFixture<RedisFi
     }
 
     [Fact]
+    public async Task A_hung_redis_costs_a_request_at_most_the_redis_timeout()
+    {
+        // FreeRedis alone blocks about a second per call on a hung server (measured); the cache gives up after 250 ms.
+        await using var cache = redis.NewCache(o =>
+        {
+            o.RedisTimeout = TimeSpan.FromMilliseconds(250);
+            o.RedisProbeInterval = TimeSpan.FromMilliseconds(200);
+        });
+        await cache.WaitForBackplaneAsync();
+        await Eventually.UntilAsync(() => Task.FromResult(cache.GetStats()), s => s.RedisAvailable, Wait, "a settled start");
+        var pid = redis.Server.ProcessId ?? throw new InvalidOperationException("redis-server is not running");
+        var factory = new CountingFactory("h");
+
+        Signal("STOP", pid);
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            Assert.Equal("h-1", await cache.GetOrCreateAsync(UniqueKey("hung"), factory.CreateAsync));
+            var first = clock.Elapsed;
+            clock.Restart();
+            Assert.Equal("h-2", await cache.GetOrCreateAsync(UniqueKey("hung"), factory.CreateAsync));
+            var second = clock.Elapsed;
+
+            Assert.True(first < TimeSpan.FromMilliseconds(1500), $"first call against a hung Redis took {first}");
+            Assert.True(second < TimeSpan.FromMilliseconds(500), $"with the circuit open a call took {second}");
+            Assert.False(cache.GetStats().RedisAvailable);
+        }
+        finally
+        {
+            Signal("CONT", pid);
+        }
+
+        await Eventually.UntilAsync(() => Task.FromResult(cache.GetStats()), s => s.RedisAvailable, Wait, "redis_available after the server resumes");
+    }
+
+    private static void Signal(string signal, int pid)
+    {
+        using var kill = Process.Start("kill", $"-{signal} {pid}");
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    [Fact]
     public async Task A_cache_whose_redis_is_unreachable_from_the_start_serves_from_memory()
     {
         var deadPort = CraftFlow.AppHost.Resources.FreePort.Next();
@@ -92,5 +135,26 @@ public sealed class RedisOutageTests(RedisFixture redis) : IClassFixture<RedisFi
         Assert.True(stats.RedisConfigured);
         Assert.Equal(1, stats.MemoryHits);
         Assert.Equal(HealthStatus.Degraded, (await new RedisCacheHealthCheck(cache).CheckHealthAsync(new HealthCheckContext())).Status);
+    }
+
+    [Fact]
+    public async Task While_redis_is_unreachable_memory_entries_live_at_most_the_outage_ttl()
+    {
+        // Other nodes' invalidations cannot reach us during an outage, so what we cache then must not live long.
+        var clock = RedisFixture.NewClock();
+        var deadPort = CraftFlow.AppHost.Resources.FreePort.Next();
+        await using var cache = new CraftFlowCache(new CachingOptions { OutageMemoryTtl = TimeSpan.FromSeconds(30) }, $"127.0.0.1:{deadPort}", clock);
+        var key = UniqueKey("outage-ttl");
+        var factory = new CountingFactory("o");
+        var options = CacheEntryOptions.For(TimeSpan.FromMinutes(10));
+
+        await cache.GetOrCreateAsync(key, factory.CreateAsync, options); // trips the circuit: written before it knew
+        await Eventually.UntilAsync(() => Task.FromResult(cache.GetStats()), s => !s.RedisAvailable, Wait, "the circuit to open");
+        await cache.SetAsync(key, "o-set", options);
+
+        clock.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal("o-set", await cache.GetOrCreateAsync(key, factory.CreateAsync, options));
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal("o-2", await cache.GetOrCreateAsync(key, factory.CreateAsync, options));
     }
 }

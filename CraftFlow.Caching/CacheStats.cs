@@ -18,6 +18,9 @@ public sealed record CacheStats
 
     public long RedisHits { get; init; }
 
+    /// <summary>Factory failures answered with a value past its TTL (fail-safe).</summary>
+    public long StaleServed { get; init; }
+
     /// <summary>Failed or timed-out Redis calls and unreadable cached values.</summary>
     public long Errors { get; init; }
 

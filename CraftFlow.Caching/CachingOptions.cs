@@ -40,6 +40,16 @@ public sealed class CachingOptions
     /// </summary>
     public TimeSpan OutageMemoryTtl { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Fail-safe: how long past its TTL the memory tier keeps an entry to answer with when the factory
+    /// throws (the database is down) instead of failing the request. Zero turns fail-safe off. Entries
+    /// removed or invalidated by tag are never served this way: they are known to be wrong, not just old.
+    /// </summary>
+    public TimeSpan FailSafeMaxDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>After a fail-safe answer, how long the stale value is served before the factory is tried again.</summary>
+    public TimeSpan FailSafeThrottle { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often <c>CacheHealthReporter</c> logs the cache's health and hit rate.</summary>
     public TimeSpan HealthLogInterval { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -37,6 +37,7 @@ public sealed partial class CraftFlowCache : ITwoTierCache, IAsyncDisposable, ID
     private long _redisHits;
     private long _misses;
     private long _errors;
+    private long _staleServed;
 
     /// <param name="redisConnectionString">FreeRedis format (<c>host:port,password=…,defaultDatabase=N</c>); null or empty for memory only.</param>
     public CraftFlowCache(CachingOptions options, string? redisConnectionString = null, TimeProvider? timeProvider = null, ILogger<CraftFlowCache>? logger = null, JsonSerializerOptions? jsonOptions = null)
@@ -86,7 +87,24 @@ public sealed partial class CraftFlowCache : ITwoTierCache, IAsyncDisposable, ID
 
             // Versions read before the factory runs: an invalidation during the factory makes this result stale at once.
             var tags = await CurrentTagVersionsAsync(options?.Tags ?? [], cancellationToken).ConfigureAwait(false);
-            var value = await factory(cancellationToken).ConfigureAwait(false);
+            T value;
+            try
+            {
+                value = await factory(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                var stale = await LookupStaleAsync<T>(key, cancellationToken).ConfigureAwait(false);
+                if (!stale.Found)
+                {
+                    throw;
+                }
+
+                Interlocked.Increment(ref _staleServed);
+                LogServedStale(_logger, key, exception.GetType().Name, exception.Message);
+                return stale.Value!;
+            }
+
             await StoreAsync(key, value, options, tags, cancellationToken).ConfigureAwait(false);
             return value;
         }
@@ -197,6 +215,7 @@ public sealed partial class CraftFlowCache : ITwoTierCache, IAsyncDisposable, ID
             HitRatePercent = reads == 0 ? 0 : Math.Round(100.0 * hits / reads, 2),
             MemoryHits = memoryHits,
             RedisHits = redisHits,
+            StaleServed = Interlocked.Read(ref _staleServed),
             Errors = Interlocked.Read(ref _errors) + (_redis?.Errors ?? 0),
             Evictions = _memory.Evictions,
             MemoryItems = _memory.Count,
@@ -281,7 +300,7 @@ public sealed partial class CraftFlowCache : ITwoTierCache, IAsyncDisposable, ID
             return CacheLookup<T>.Miss;
         }
 
-        _memory.Set(key, new MemoryEntry(envelope.Value, envelope.ExpiresAt, tags));
+        _memory.Set(key, new MemoryEntry(envelope.Value, envelope.ExpiresAt, tags) { RetainUntil = envelope.ExpiresAt + _options.FailSafeMaxDuration });
         Interlocked.Increment(ref _redisHits);
         LogHit(key, "redis");
         return new CacheLookup<T>(true, envelope.Value);
@@ -309,6 +328,31 @@ public sealed partial class CraftFlowCache : ITwoTierCache, IAsyncDisposable, ID
         };
     }
 
+    // Fail-safe: an expired (never an invalidated) memory entry, served again for FailSafeThrottle so a
+    // failing database is not hit by every request.
+    private async ValueTask<CacheLookup<T>> LookupStaleAsync<T>(string key, CancellationToken cancellationToken)
+    {
+        var entry = _memory.Get(key, includeStale: true);
+        if (entry is null || (!entry.TagVersions.IsEmpty && !await IsCurrentAsync(entry.TagVersions, cancellationToken).ConfigureAwait(false)))
+        {
+            return CacheLookup<T>.Miss;
+        }
+
+        var lookup = entry.Value switch
+        {
+            T value => new CacheLookup<T>(true, value),
+            null when default(T) is null => new CacheLookup<T>(true, default),
+            _ => CacheLookup<T>.Miss,
+        };
+        if (lookup.Found)
+        {
+            var throttledUntil = _time.GetUtcNow() + _options.FailSafeThrottle;
+            _memory.Set(key, entry with { ExpiresAt = Min(throttledUntil, entry.RetainUntil) });
+        }
+
+        return lookup;
+    }
+
     private async ValueTask StoreAsync<T>(string key, T value, CacheEntryOptions? options, TagVersions tags, CancellationToken cancellationToken)
     {
         var ttl = options?.Ttl ?? _options.DefaultTtl;
@@ -321,7 +365,7 @@ public sealed partial class CraftFlowCache : ITwoTierCache, IAsyncDisposable, ID
         var expiresAt = now + ttl;
         var redisUp = _redis is { IsAvailable: true };
         var memoryExpiresAt = _redis is null || redisUp ? expiresAt : now + Min(ttl, _options.OutageMemoryTtl);
-        _memory.Set(key, new MemoryEntry(value, memoryExpiresAt, tags));
+        _memory.Set(key, new MemoryEntry(value, memoryExpiresAt, tags) { RetainUntil = memoryExpiresAt + _options.FailSafeMaxDuration });
         if (redisUp)
         {
             var json = JsonSerializer.Serialize(new CacheEnvelope<T>(value, expiresAt, tags.ToDictionary()), _json);
@@ -443,6 +487,8 @@ public sealed partial class CraftFlowCache : ITwoTierCache, IAsyncDisposable, ID
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
     private void LogHit(string key, string tier)
     {
         if (_options.DebugLogging)
@@ -490,6 +536,9 @@ public sealed partial class CraftFlowCache : ITwoTierCache, IAsyncDisposable, ID
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Cache tag {Tag} invalidated (version {Version}; -1 = local only)")]
     private static partial void LogTagInvalidatedCore(ILogger logger, string tag, long version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Factory for {Key} failed ({ErrorType}: {ErrorMessage}); serving the expired value (fail-safe)")]
+    private static partial void LogServedStale(ILogger logger, string key, string errorType, string errorMessage);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cached value of {Key} could not be read ({Error}); treated as a miss")]
     private static partial void LogUnreadableCore(ILogger logger, string key, string error);

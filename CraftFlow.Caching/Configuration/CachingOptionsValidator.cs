@@ -34,6 +34,11 @@ internal sealed class CachingOptionsValidator : IValidateOptions<CachingOptions>
             failures.Add($"{nameof(CachingOptions.RedisProbeInterval)}, {nameof(CachingOptions.OutageMemoryTtl)} and {nameof(CachingOptions.HealthLogInterval)} must be positive.");
         }
 
+        if (options.FailSafeMaxDuration < TimeSpan.Zero || options.FailSafeThrottle <= TimeSpan.Zero)
+        {
+            failures.Add($"{nameof(CachingOptions.FailSafeMaxDuration)} must not be negative and {nameof(CachingOptions.FailSafeThrottle)} must be positive.");
+        }
+
         if (string.IsNullOrEmpty(options.KeyPrefix))
         {
             failures.Add($"{nameof(CachingOptions.KeyPrefix)} must not be empty: the cache shares Redis with other users.");

@@ -28,7 +28,8 @@ internal sealed class LruMemoryTier(int capacity, TimeProvider time)
     /// <summary>Entries pushed out because the tier was full (not those that merely expired).</summary>
     public long Evictions => Interlocked.Read(ref _evictions);
 
-    public MemoryEntry? Get(string key)
+    /// <summary>The live entry of <paramref name="key"/>; with <paramref name="includeStale"/>, also one past its TTL but still retained for fail-safe.</summary>
+    public MemoryEntry? Get(string key, bool includeStale = false)
     {
         var now = time.GetUtcNow();
         lock (_gate)
@@ -38,10 +39,16 @@ internal sealed class LruMemoryTier(int capacity, TimeProvider time)
                 return null;
             }
 
-            if (node.Value.Entry.ExpiresAt <= now)
+            var entry = node.Value.Entry;
+            if (entry.RetainUntil <= now)
             {
                 _order.Remove(node);
                 _map.Remove(key);
+                return null;
+            }
+
+            if (entry.ExpiresAt <= now && !includeStale)
+            {
                 return null;
             }
 

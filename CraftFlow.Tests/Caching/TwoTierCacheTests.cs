@@ -267,5 +267,44 @@ public sealed class TwoTierCacheTests(RedisFixture redis) : IClassFixture<RedisF
         Assert.Equal(1, reader.GetStats().Errors);
     }
 
+    [Fact]
+    public async Task When_the_factory_fails_an_expired_value_is_served_but_never_an_invalidated_one()
+    {
+        var clock = RedisFixture.NewClock();
+        await using var cache = redis.NewCache(
+            o =>
+            {
+                o.FailSafeMaxDuration = TimeSpan.FromMinutes(5);
+                o.FailSafeThrottle = TimeSpan.FromSeconds(30);
+            },
+            clock);
+        var tag = $"user:{Guid.NewGuid():N}";
+        var expired = UniqueKey("fail-safe");
+        var invalidated = UniqueKey("fail-safe-tagged");
+        var options = CacheEntryOptions.For(TimeSpan.FromSeconds(60), tag);
+        var failures = 0;
+        ValueTask<string> Failing(CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref failures);
+            throw new InvalidOperationException("database unreachable");
+        }
+
+        await cache.SetAsync(expired, "old", CacheEntryOptions.For(TimeSpan.FromSeconds(60)));
+        await cache.SetAsync(invalidated, "wrong", options);
+        clock.Advance(TimeSpan.FromSeconds(61));
+
+        Assert.Equal("old", await cache.GetOrCreateAsync(expired, Failing, options));
+        Assert.Equal("old", await cache.GetOrCreateAsync(expired, Failing, options)); // throttled: no new factory call
+        Assert.Equal(1, failures);
+        Assert.Equal(1, cache.GetStats().StaleServed);
+
+        await cache.InvalidateTagAsync(tag);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => cache.GetOrCreateAsync(invalidated, Failing, options).AsTask());
+
+        // Past FailSafeMaxDuration the old value is gone for good.
+        clock.Advance(TimeSpan.FromMinutes(6));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => cache.GetOrCreateAsync(expired, Failing, options).AsTask());
+    }
+
     private sealed record Stamped(DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string Name);
 }

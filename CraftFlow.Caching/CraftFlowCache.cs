@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using CraftFlow.Caching.Memory;
 using CraftFlow.Caching.Redis;
@@ -33,6 +34,7 @@ public sealed partial class CraftFlowCache : ITwoTierCache, IAsyncDisposable, ID
     private readonly KeyedLocks _locks = new();
     private readonly RedisTier? _redis;
     private readonly Listener _listener;
+    private readonly Meter _meter;
     private long _memoryHits;
     private long _redisHits;
     private long _misses;
@@ -40,7 +42,8 @@ public sealed partial class CraftFlowCache : ITwoTierCache, IAsyncDisposable, ID
     private long _staleServed;
 
     /// <param name="redisConnectionString">FreeRedis format (<c>host:port,password=…,defaultDatabase=N</c>); null or empty for memory only.</param>
-    public CraftFlowCache(CachingOptions options, string? redisConnectionString = null, TimeProvider? timeProvider = null, ILogger<CraftFlowCache>? logger = null, JsonSerializerOptions? jsonOptions = null)
+    /// <param name="meterFactory">DI's factory, so the instruments go away with the container; a plain Meter without it.</param>
+    public CraftFlowCache(CachingOptions options, string? redisConnectionString = null, TimeProvider? timeProvider = null, ILogger<CraftFlowCache>? logger = null, JsonSerializerOptions? jsonOptions = null, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
@@ -50,6 +53,7 @@ public sealed partial class CraftFlowCache : ITwoTierCache, IAsyncDisposable, ID
         _memory = new LruMemoryTier(options.MaxMemoryItems, _time);
         _tags = new TagVersionMirror(Math.Max(1_000, options.MaxMemoryItems * TagMirrorItemsPerMemoryItem));
         _listener = new Listener(this);
+        _meter = CacheMetrics.Create(meterFactory, GetStats);
         if (options.Enabled && !string.IsNullOrWhiteSpace(redisConnectionString))
         {
             _redis = new RedisTier(redisConnectionString, options, _time, _logger);
@@ -247,6 +251,7 @@ public sealed partial class CraftFlowCache : ITwoTierCache, IAsyncDisposable, ID
 
     public async ValueTask DisposeAsync()
     {
+        _meter.Dispose();
         if (_redis is not null)
         {
             await _redis.DisposeAsync().ConfigureAwait(false);

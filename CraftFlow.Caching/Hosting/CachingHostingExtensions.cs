@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using CraftFlow.Caching;
 using CraftFlow.Caching.Configuration;
 using CraftFlow.Caching.Health;
@@ -29,6 +30,12 @@ public static class CachingHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
+        if (services.Any(d => d.ServiceType == typeof(CraftFlowCache)))
+        {
+            // Called twice (a library and the app both asking for caching): the first registration stands.
+            return builder;
+        }
+
         services.AddSingleton<IConfigureOptions<CachingOptions>, CachingOptionsSetup>();
         services.AddSingleton<IValidateOptions<CachingOptions>, CachingOptionsValidator>();
         var optionsBuilder = services.AddOptions<CachingOptions>().ValidateOnStart();
@@ -42,7 +49,8 @@ public static class CachingHostingExtensions
             sp.GetRequiredService<IOptions<CachingOptions>>().Value,
             sp.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionName),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<CraftFlowCache>>()));
+            sp.GetRequiredService<ILogger<CraftFlowCache>>(),
+            meterFactory: sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<ITwoTierCache>(sp => sp.GetRequiredService<CraftFlowCache>());
 
         // Replace, not TryAdd: AddOutputCache registers an in-memory store, before or after us.
@@ -52,7 +60,8 @@ public static class CachingHostingExtensions
         services.AddHealthChecks().AddCheck<RedisCacheHealthCheck>(RedisCacheHealthCheck.Name, tags: HealthCheckTags);
         services.AddHostedService<CacheHealthReporter>();
 
-        if (string.Equals(builder.Configuration[CachingOptions.DebugLoggingSetting], "true", StringComparison.OrdinalIgnoreCase))
+        // Read here as well as in the options: logging filters are fixed before the container exists.
+        if (builder.Configuration[CachingOptions.DebugLoggingSetting]?.Trim().ToUpperInvariant() is "TRUE" or "1" or "YES" or "ON")
         {
             builder.Logging.AddFilter("CraftFlow.Caching", LogLevel.Debug);
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using CraftFlow.Caching;
 using CraftFlow.Caching.Health;
 using CraftFlow.Caching.OutputCaching;
@@ -64,6 +65,45 @@ public sealed class CachingRegistrationTests
         Assert.Equal(HealthStatus.Healthy, redis.Status); // no connection string: memory only, by design healthy
         Assert.Contains("memory cache only", redis.Description, StringComparison.Ordinal);
         Assert.False(cache.GetStats().RedisAvailable);
+    }
+
+    [Fact]
+    public async Task Exports_the_counters_on_the_CraftFlow_meter()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddMetrics();
+        builder.AddCraftFlowCaching();
+        using var host = builder.Build();
+        var meterFactory = host.Services.GetRequiredService<IMeterFactory>();
+        var cache = host.Services.GetRequiredService<ITwoTierCache>();
+        await cache.GetOrCreateAsync("metrics:a", _ => ValueTask.FromResult(1));
+        await cache.GetOrCreateAsync("metrics:a", _ => ValueTask.FromResult(1));
+
+        var seen = new Dictionary<string, long>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "CraftFlow" && ReferenceEquals(instrument.Meter.Scope, meterFactory))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var tier = tags.Length > 0 ? $"/{tags[0].Value}" : string.Empty;
+            seen[instrument.Name + tier] = value;
+        });
+        listener.SetMeasurementEventCallback<int>((instrument, value, _, _) => seen[instrument.Name] = value);
+        listener.Start();
+        listener.RecordObservableInstruments();
+
+        Assert.Equal(1, seen["craftflow.cache.misses"]);
+        Assert.Equal(1, seen["craftflow.cache.hits/memory"]);
+        Assert.Equal(0, seen["craftflow.cache.hits/redis"]);
+        Assert.Equal(1, seen["craftflow.cache.memory_items"]);
+        Assert.Equal(0, seen["craftflow.cache.redis_available"]);
     }
 
     private static IHost Build(Dictionary<string, string?> settings)

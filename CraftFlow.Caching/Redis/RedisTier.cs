@@ -1,0 +1,490 @@
+using System.Globalization;
+using FreeRedis;
+using Microsoft.Extensions.Logging;
+
+namespace CraftFlow.Caching.Redis;
+
+/// <summary>
+/// The Redis tier behind a circuit breaker: values, tag versions (INCR on <c>{prefix}tag:{tag}</c>) and
+/// the pub/sub backplane on <c>{prefix}invalidation</c>.
+/// <para>
+/// Measured with FreeRedis 1.5.5: a killed server fails calls fast (connection refused), but a hung one
+/// blocks the calling thread for about a second even with 250 ms socket timeouts, and its "async" methods
+/// complete synchronously. So every call runs on the thread pool and is abandoned after
+/// <see cref="CachingOptions.RedisTimeout"/>; the first failure opens the circuit, after which no request
+/// touches Redis until the background monitor's PING succeeds. FreeRedis also does not resubscribe after
+/// the server restarts, so the monitor publishes a heartbeat to itself and resubscribes when it stops
+/// arriving.
+/// </para>
+/// </summary>
+internal sealed partial class RedisTier : IAsyncDisposable
+{
+    // Changes made while Redis was down that must reach it when it returns; beyond this many we give up
+    // on exactness (logged) rather than grow without bound.
+    private const int MaxPendingChanges = 100_000;
+
+    // Missed heartbeats before the subscription is presumed dead.
+    private const int MaxMissedHeartbeats = 3;
+
+    private readonly RedisClient _client;
+    private readonly CachingOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly string _channel;
+    private readonly string _nodeId = Guid.NewGuid().ToString("N");
+    private readonly Lock _gate = new();
+    private readonly HashSet<string> _pendingKeyDeletes = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _pendingTagBumps = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private IInvalidationListener? _listener;
+    private Task _monitor = Task.CompletedTask;
+    private IDisposable? _subscription;
+    private volatile bool _circuitOpen;
+    private DateTimeOffset _openedAt;
+    private long _errors;
+    private long _heartbeatsSent;
+    private long _heartbeatsReceived;
+
+    public RedisTier(string connectionString, CachingOptions options, TimeProvider time, ILogger logger)
+    {
+        _options = options;
+        _logger = logger;
+        _time = time;
+        _channel = options.KeyPrefix + "invalidation";
+        var builder = ConnectionStringBuilder.Parse(connectionString);
+        builder.ConnectTimeout = options.RedisTimeout;
+        builder.ReceiveTimeout = options.RedisTimeout;
+        builder.SendTimeout = options.RedisTimeout;
+
+        // Our own code owns the lifetime (DI disposes the cache); no process-exit hooks.
+        builder.ExitAutoDisposePool = false;
+        _client = new RedisClient(builder);
+    }
+
+    /// <summary>False while the circuit is open: reads and writes then use memory only.</summary>
+    public bool IsAvailable => !_circuitOpen;
+
+    /// <summary>True when our own heartbeat came back over pub/sub recently: other nodes' invalidations reach us.</summary>
+    public bool BackplaneConnected => !_circuitOpen && Interlocked.Read(ref _heartbeatsReceived) > 0
+        && Interlocked.Read(ref _heartbeatsSent) - Interlocked.Read(ref _heartbeatsReceived) < MaxMissedHeartbeats;
+
+    public long Errors => Interlocked.Read(ref _errors);
+
+    public string KeyFor(string key) => _options.KeyPrefix + key;
+
+    public string TagKeyFor(string tag) => _options.KeyPrefix + "tag:" + tag;
+
+    public void Start(IInvalidationListener listener)
+    {
+        _listener = listener;
+        _monitor = Task.Run(() => MonitorAsync(_stopping.Token));
+    }
+
+    public async Task<(bool Ok, string? Value)> GetAsync(string key, CancellationToken cancellationToken)
+        => await ExecuteAsync(client => client.GetAsync(KeyFor(key)), "GET", cancellationToken).ConfigureAwait(false);
+
+    public async Task<bool> SetAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var (ok, _) = await ExecuteAsync(
+            async client =>
+            {
+                await client.SetAsync(KeyFor(key), value, ttl).ConfigureAwait(false);
+                return true;
+            },
+            "SET",
+            cancellationToken).ConfigureAwait(false);
+        return ok;
+    }
+
+    /// <summary>Deletes the key and tells the other nodes to drop their copy; remembered for later when Redis is down.</summary>
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        var (ok, _) = await ExecuteAsync(
+            async client =>
+            {
+                await client.DelAsync(KeyFor(key)).ConfigureAwait(false);
+                await client.PublishAsync(_channel, KeyMessage(key)).ConfigureAwait(false);
+                return true;
+            },
+            "DEL",
+            cancellationToken).ConfigureAwait(false);
+        if (!ok)
+        {
+            Remember(_pendingKeyDeletes, key);
+        }
+    }
+
+    /// <summary>Tells the other nodes to drop their memory copy of a key this node has just written.</summary>
+    public async Task PublishKeyChangedAsync(string key, CancellationToken cancellationToken)
+        => await ExecuteAsync(client => client.PublishAsync(_channel, KeyMessage(key)), "PUBLISH", cancellationToken).ConfigureAwait(false);
+
+    /// <summary>A key written while Redis was down: its older value in Redis must go when Redis returns.</summary>
+    public void RememberStaleKey(string key) => Remember(_pendingKeyDeletes, key);
+
+    /// <summary>INCR of the tag's version, announced to the other nodes. Remembered for later when Redis is down.</summary>
+    public async Task<(bool Ok, long Version)> BumpTagAsync(string tag, CancellationToken cancellationToken)
+    {
+        var (ok, version) = await ExecuteAsync(client => BumpAsync(client, tag), "INCR", cancellationToken).ConfigureAwait(false);
+        if (!ok)
+        {
+            Remember(_pendingTagBumps, tag);
+        }
+
+        return (ok, version);
+    }
+
+    /// <summary>Current versions of <paramref name="tags"/>; a tag never bumped is version 0.</summary>
+    public async Task<(bool Ok, long[] Versions)> GetTagVersionsAsync(string[] tags, CancellationToken cancellationToken)
+    {
+        var keys = Array.ConvertAll(tags, TagKeyFor);
+        var (ok, values) = await ExecuteAsync(client => client.MGetAsync(keys), "MGET", cancellationToken).ConfigureAwait(false);
+        if (!ok || values is null)
+        {
+            return (false, []);
+        }
+
+        var versions = new long[tags.Length];
+        for (var i = 0; i < versions.Length && i < values.Length; i++)
+        {
+            versions[i] = long.TryParse(values[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : 0;
+        }
+
+        return (true, versions);
+    }
+
+    /// <summary>A live PING (the health check's); a failure opens the circuit.</summary>
+    public async Task<bool> PingAsync(CancellationToken cancellationToken)
+    {
+        if (_circuitOpen)
+        {
+            return false;
+        }
+
+        var (ok, _) = await ExecuteAsync(client => Task.FromResult(client.Ping(null)), "PING", cancellationToken).ConfigureAwait(false);
+        return ok;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _monitor.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+
+        _subscription?.Dispose();
+        _client.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async Task<long> BumpAsync(RedisClient client, string tag)
+    {
+        var version = await client.IncrAsync(TagKeyFor(tag)).ConfigureAwait(false);
+        await client.PublishAsync(_channel, TagMessage(tag, version)).ConfigureAwait(false);
+        return version;
+    }
+
+    private async Task<(bool Ok, T? Value)> ExecuteAsync<T>(Func<RedisClient, Task<T>> operation, string command, CancellationToken cancellationToken)
+    {
+        if (_circuitOpen)
+        {
+            return (false, default);
+        }
+
+        try
+        {
+            return (true, await InvokeAsync(operation, cancellationToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception exception)
+        {
+            Interlocked.Increment(ref _errors);
+            OpenCircuit(command, exception);
+            return (false, default);
+        }
+    }
+
+    // Runs on the pool (FreeRedis blocks the caller on a hung server) and gives up after RedisTimeout.
+    private async Task<T> InvokeAsync<T>(Func<RedisClient, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        var call = Task.Run(() => operation(_client), CancellationToken.None);
+        try
+        {
+            return await call.WaitAsync(_options.RedisTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch when (!call.IsCompleted)
+        {
+            // Abandoned: observe its eventual failure so it is not reported as unobserved.
+            _ = call.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw;
+        }
+    }
+
+    private void OpenCircuit(string command, Exception exception)
+    {
+        lock (_gate)
+        {
+            if (_circuitOpen)
+            {
+                return;
+            }
+
+            _circuitOpen = true;
+            _openedAt = _time.GetUtcNow();
+        }
+
+        LogRedisUnavailable(_logger, command, exception.GetType().Name, exception.Message);
+    }
+
+    private void Remember(HashSet<string> pending, string item)
+    {
+        lock (_gate)
+        {
+            if (pending.Count < MaxPendingChanges)
+            {
+                pending.Add(item);
+                return;
+            }
+        }
+
+        LogPendingOverflow(_logger, MaxPendingChanges);
+    }
+
+    private async Task MonitorAsync(CancellationToken stopping)
+    {
+        Subscribe();
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                if (_circuitOpen)
+                {
+                    await TryRecoverAsync(stopping).ConfigureAwait(false);
+                }
+                else
+                {
+                    await HeartbeatAsync(stopping).ConfigureAwait(false);
+                }
+
+                // Wall-clock on purpose: this is about a real socket, not about entry lifetimes.
+                await Task.Delay(_options.RedisProbeInterval, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                LogMonitorFailed(_logger, exception);
+            }
+        }
+    }
+
+    private async Task HeartbeatAsync(CancellationToken stopping)
+    {
+        var sent = Interlocked.Increment(ref _heartbeatsSent);
+        var message = string.Create(CultureInfo.InvariantCulture, $"h|{_nodeId}|{sent}");
+        var (ok, _) = await ExecuteAsync(client => client.PublishAsync(_channel, message), "PUBLISH", stopping).ConfigureAwait(false);
+        if (ok && sent - Interlocked.Read(ref _heartbeatsReceived) > MaxMissedHeartbeats)
+        {
+            // Redis answers but our subscription is gone (a restart between two calls looks like this):
+            // notifications were lost, and tag counters may have started again from zero.
+            LogSubscriptionLost(_logger);
+            Subscribe();
+            Interlocked.Exchange(ref _heartbeatsReceived, 0);
+            Interlocked.Exchange(ref _heartbeatsSent, 0);
+            _listener?.OnNotificationsLost();
+        }
+    }
+
+    private async Task TryRecoverAsync(CancellationToken stopping)
+    {
+        try
+        {
+            await InvokeAsync(client => Task.FromResult(client.Ping(null)), stopping).ConfigureAwait(false);
+        }
+        catch (Exception) when (!stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        Subscribe();
+        while (true)
+        {
+            string[] keys;
+            string[] tags;
+            lock (_gate)
+            {
+                if (_pendingKeyDeletes.Count == 0 && _pendingTagBumps.Count == 0)
+                {
+                    // Close under the same lock that records pending changes, so none slips between.
+                    _circuitOpen = false;
+                    break;
+                }
+
+                keys = [.. _pendingKeyDeletes];
+                tags = [.. _pendingTagBumps];
+                _pendingKeyDeletes.Clear();
+                _pendingTagBumps.Clear();
+            }
+
+            if (!await ReplayAsync(keys, tags, stopping).ConfigureAwait(false))
+            {
+                lock (_gate)
+                {
+                    _pendingKeyDeletes.UnionWith(keys);
+                    _pendingTagBumps.UnionWith(tags);
+                }
+
+                return;
+            }
+        }
+
+        Interlocked.Exchange(ref _heartbeatsReceived, 0);
+        Interlocked.Exchange(ref _heartbeatsSent, 0);
+        _listener?.OnNotificationsLost();
+        LogRedisAvailable(_logger, _time.GetUtcNow() - _openedAt);
+    }
+
+    private async Task<bool> ReplayAsync(string[] keys, string[] tags, CancellationToken stopping)
+    {
+        try
+        {
+            foreach (var key in keys)
+            {
+                await InvokeAsync(
+                    async client =>
+                    {
+                        await client.DelAsync(KeyFor(key)).ConfigureAwait(false);
+                        return await client.PublishAsync(_channel, KeyMessage(key)).ConfigureAwait(false);
+                    },
+                    stopping).ConfigureAwait(false);
+            }
+
+            foreach (var tag in tags)
+            {
+                await InvokeAsync(client => BumpAsync(client, tag), stopping).ConfigureAwait(false);
+            }
+
+            LogReplayed(_logger, keys.Length, tags.Length);
+            return true;
+        }
+        catch (Exception exception) when (!stopping.IsCancellationRequested)
+        {
+            LogReplayFailed(_logger, exception.Message);
+            return false;
+        }
+    }
+
+    private void Subscribe()
+    {
+        try
+        {
+            _subscription?.Dispose();
+        }
+        catch (Exception exception)
+        {
+            LogSubscribeFailed(_logger, exception.Message);
+        }
+
+        try
+        {
+            _subscription = _client.Subscribe(_channel, OnMessage);
+        }
+        catch (Exception exception)
+        {
+            _subscription = null;
+            LogSubscribeFailed(_logger, exception.Message);
+        }
+    }
+
+    // Messages: "h|node|seq" heartbeat, "t|node|version|tag", "k|node|key". Tag and key come last: they may contain '|'.
+    private void OnMessage(string channel, object data)
+    {
+        if (data is not string message || message.Length < 4 || message[1] != '|')
+        {
+            return;
+        }
+
+        var rest = message.AsSpan(2);
+        var separator = rest.IndexOf('|');
+        if (separator < 0)
+        {
+            return;
+        }
+
+        var fromSelf = rest[..separator].SequenceEqual(_nodeId);
+        rest = rest[(separator + 1)..];
+        switch (message[0])
+        {
+            case 'h' when fromSelf:
+                if (long.TryParse(rest, NumberStyles.Integer, CultureInfo.InvariantCulture, out var sequence))
+                {
+                    InterlockedMax(ref _heartbeatsReceived, sequence);
+                }
+
+                break;
+            case 't' when !fromSelf:
+                var versionEnd = rest.IndexOf('|');
+                if (versionEnd > 0 && long.TryParse(rest[..versionEnd], NumberStyles.Integer, CultureInfo.InvariantCulture, out var version))
+                {
+                    _listener?.OnTagVersion(rest[(versionEnd + 1)..].ToString(), version);
+                }
+
+                break;
+            case 'k' when !fromSelf:
+                _listener?.OnKeyChanged(rest.ToString());
+                break;
+        }
+    }
+
+    private static void InterlockedMax(ref long location, long value)
+    {
+        var current = Interlocked.Read(ref location);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref location, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    private string KeyMessage(string key) => $"k|{_nodeId}|{key}";
+
+    private string TagMessage(string tag, long version) => string.Create(CultureInfo.InvariantCulture, $"t|{_nodeId}|{version}|{tag}");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis unavailable ({Command} failed: {ErrorType}: {ErrorMessage}); serving from memory until it answers again")]
+    private static partial void LogRedisUnavailable(ILogger logger, string command, string errorType, string errorMessage);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis available again after {Downtime}; memory tier cleared")]
+    private static partial void LogRedisAvailable(ILogger logger, TimeSpan downtime);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replayed changes made while Redis was down: {Keys} key deletes, {Tags} tag invalidations")]
+    private static partial void LogReplayed(ILogger logger, int keys, int tags);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replaying changes made while Redis was down failed ({ErrorMessage}); retrying")]
+    private static partial void LogReplayFailed(ILogger logger, string errorMessage);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "More than {Max} changes made while Redis was down; further ones will not reach Redis")]
+    private static partial void LogPendingOverflow(ILogger logger, int max);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cache invalidation subscription lost; resubscribed and cleared the memory tier")]
+    private static partial void LogSubscriptionLost(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Subscribing to cache invalidations failed: {ErrorMessage}")]
+    private static partial void LogSubscribeFailed(ILogger logger, string errorMessage);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Redis monitor iteration failed")]
+    private static partial void LogMonitorFailed(ILogger logger, Exception exception);
+}

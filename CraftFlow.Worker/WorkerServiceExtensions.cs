@@ -32,6 +32,7 @@ public static class WorkerServiceExtensions
             services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<ILogger<JobRescuer>>()));
 
+        builder.Services.AddHealthChecks().AddCheck<JobQueueHealthCheck>("job_queue");
         builder.Services.AddHostedService<JobNotificationListenerService>();
         builder.Services.AddHostedService<JobMaintenanceService>();
         builder.Services.AddHostedService<MemoryWatchService>();

@@ -154,19 +154,23 @@ public sealed partial class JobConsumer
         {
             var started = _timeProvider.GetTimestamp();
             Exception? failure = null;
+            using var activity = JobTelemetry.StartRun(job);
             try
             {
                 var handler = _handlers.Find(job.Kind)
                     ?? throw new InvalidOperationException($"No handler for job kind '{job.Kind}' in queue '{job.Queue}'.");
                 await handler.HandleAsync(job, running.Token);
+                JobTelemetry.RecordRun(job, "succeeded", _timeProvider.GetElapsedTime(started));
             }
             catch (OperationCanceledException) when (running.Lost)
             {
+                JobTelemetry.RecordRun(job, "lost", _timeProvider.GetElapsedTime(started));
                 LogNoLongerOurs(_logger, job.Kind, job.Id);
                 return;
             }
             catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
             {
+                JobTelemetry.RecordRun(job, "released", _timeProvider.GetElapsedTime(started));
                 await RecordAsync(job.Id, async () =>
                 {
                     await _queue.ReleaseAsync(job, CancellationToken.None);
@@ -177,6 +181,8 @@ public sealed partial class JobConsumer
             catch (Exception ex)
             {
                 failure = ex;
+                activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
+                JobTelemetry.RecordRun(job, "failed", _timeProvider.GetElapsedTime(started));
             }
 
             if (failure is null)

@@ -6,6 +6,7 @@ using CraftFlow.Worker.Handlers;
 using CraftFlow.Worker.Monitoring;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -99,6 +100,13 @@ public sealed class WorkerHostTests(JobQueueFixture database) : IClassFixture<Jo
         await Eventually.UntilAsync(() => database.CountAsync("kind = 'hello' AND state = 'completed'"), n => n == 4, TimeSpan.FromSeconds(20), "a job on every queue");
         await Eventually.UntilAsync(
             () => queue.GetAsync(blocked, CancellationToken.None), j => j!.State == JobState.Running, TimeSpan.FromSeconds(20), "the blocking job running");
+
+        var health = host.Services.GetRequiredService<HealthCheckService>();
+        await Eventually.UntilAsync(
+            async () => (await health.CheckHealthAsync(check => check.Name == "job_queue")).Status,
+            status => status == HealthStatus.Healthy,
+            TimeSpan.FromSeconds(20),
+            "job_queue healthy (listening)");
 
         await host.StopAsync();
 

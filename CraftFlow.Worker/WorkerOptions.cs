@@ -8,6 +8,7 @@ public sealed class WorkerOptions
 {
     public const string ConcurrencySetting = "WORKER_CONCURRENCY";
     public const string MemoryLimitSetting = "MEMORY_LIMIT_MB";
+    public const string DebugLoggingSetting = "DEBUG_LOGGING";
     public const int MaxConcurrency = 64;
 
     /// <summary>Jobs each queue's consumer runs at once in this process.</summary>
@@ -15,6 +16,9 @@ public sealed class WorkerOptions
 
     /// <summary>The container's memory budget; the memory watch warns above 80 % of it.</summary>
     public int MemoryLimitMb { get; set; } = 7000;
+
+    /// <summary>Debug logs for the queue and the Worker's handlers (every claim outcome, every completion).</summary>
+    public bool DebugLogging { get; set; }
 
     /// <summary>
     /// Reads the settings, failing with a message that names the setting and the bad value: a typo in a Railway
@@ -24,6 +28,13 @@ public sealed class WorkerOptions
     {
         options.Concurrency = ReadInt(configuration, ConcurrencySetting, options.Concurrency, 1, MaxConcurrency);
         options.MemoryLimitMb = ReadInt(configuration, MemoryLimitSetting, options.MemoryLimitMb, 64, 1_048_576);
+        if (configuration[DebugLoggingSetting] is { Length: > 0 } debug)
+        {
+            options.DebugLogging = bool.TryParse(debug.Trim(), out var on)
+                ? on
+                : throw new OptionsValidationException(
+                    DebugLoggingSetting, typeof(WorkerOptions), [$"{DebugLoggingSetting} must be true or false, got '{debug}'."]);
+        }
     }
 
     private static int ReadInt(Microsoft.Extensions.Configuration.IConfiguration configuration, string setting, int fallback, int min, int max)

@@ -17,7 +17,12 @@ public static class WorkerServiceExtensions
     public static IHostApplicationBuilder AddCraftFlowWorker(this IHostApplicationBuilder builder)
     {
         // Read once now so a bad value stops start-up here, before any service runs.
-        WorkerOptions.Load(new WorkerOptions(), builder.Configuration);
+        var settings = new WorkerOptions();
+        WorkerOptions.Load(settings, builder.Configuration);
+        if (settings.DebugLogging)
+        {
+            builder.Logging.AddFilter("CraftFlow.Data.Jobs", LogLevel.Debug).AddFilter("CraftFlow.Worker", LogLevel.Debug);
+        }
         builder.Services.AddOptions<WorkerOptions>().Configure(o => WorkerOptions.Load(o, builder.Configuration));
 
         // The host waits for the consumers' grace period, plus time to write the releases.

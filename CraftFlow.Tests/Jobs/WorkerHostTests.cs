@@ -31,6 +31,16 @@ public sealed class WorkerHostTests(JobQueueFixture database) : IClassFixture<Jo
     }
 
     [Fact]
+    public void Bad_debug_logging_fails_start_up_with_a_message_naming_the_setting()
+    {
+        var builder = CreateBuilder(new Dictionary<string, string?> { [WorkerOptions.DebugLoggingSetting] = "yes please" });
+
+        var error = Assert.Throws<OptionsValidationException>(() => builder.AddCraftFlowWorker());
+
+        Assert.Contains("DEBUG_LOGGING must be true or false", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bad_job_queue_options_fail_start_up()
     {
         var builder = CreateBuilder(new Dictionary<string, string?>

@@ -75,7 +75,9 @@ public sealed partial class JobConsumer
             {
                 try
                 {
-                    var jobs = await _queue.ClaimAsync(_queueName, WorkerId, free, stoppingToken);
+                    // Not cancellable: a claim cut short after its UPDATE committed would strand the jobs until
+                    // their lease ran out. It is one short statement; shutdown can wait for it.
+                    var jobs = await _queue.ClaimAsync(_queueName, WorkerId, free, CancellationToken.None);
                     foreach (var job in jobs)
                     {
                         var running = new RunningJob(job, hardStop.Token);
@@ -85,13 +87,10 @@ public sealed partial class JobConsumer
 
                     claimedAll = jobs.Count == free;
                 }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                catch (Exception ex)
                 {
-                    break;
-                }
-                catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
-                {
-                    // The database is away: keep the running jobs, try again after a poll interval.
+                    // Usually the database is away. Whatever it is, stopping the consumer would abandon the running
+                    // jobs: keep them, log, and try again after a poll interval.
                     LogClaimFailed(_logger, ex, _queueName);
                 }
             }
@@ -319,7 +318,7 @@ public sealed partial class JobConsumer
                         }
                     }
                 }
-                catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
+                catch (Exception ex) when (!stop.IsCancellationRequested)
                 {
                     // One missed beat is harmless: the lease is several beats long.
                     LogHeartbeatFailed(_logger, ex, _queueName);

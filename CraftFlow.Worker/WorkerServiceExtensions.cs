@@ -41,12 +41,12 @@ public static class WorkerServiceExtensions
         builder.Services.AddHostedService<JobNotificationListenerService>();
         builder.Services.AddHostedService<JobMaintenanceService>();
         builder.Services.AddHostedService<MemoryWatchService>();
-        foreach (var queueName in JobQueues.All)
+        foreach (var queueName in JobQueues.All.Where(queue => settings.ConcurrencyFor(queue) > 0))
         {
             // AddSingleton, not AddHostedService: the latter keeps one registration per implementation type.
             builder.Services.AddSingleton<IHostedService>(services => new QueueConsumerService(new JobConsumer(
                 queueName,
-                services.GetRequiredService<IOptions<WorkerOptions>>().Value.Concurrency,
+                services.GetRequiredService<IOptions<WorkerOptions>>().Value.ConcurrencyFor(queueName),
                 services.GetRequiredService<JobQueue>(),
                 services.GetRequiredService<JobNotificationListener>(),
                 services.GetRequiredService<JobHandlerRegistry>(),

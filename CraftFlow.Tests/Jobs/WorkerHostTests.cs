@@ -31,6 +31,26 @@ public sealed class WorkerHostTests(JobQueueFixture database) : IClassFixture<Jo
     }
 
     [Fact]
+    public void Per_queue_concurrency_overrides_the_default_and_zero_turns_a_queue_off()
+    {
+        var options = new WorkerOptions();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["WORKER_CONCURRENCY"] = "4",
+            ["WORKER_CONCURRENCY_IMAGE_PROCESSING"] = "1",
+            ["WORKER_CONCURRENCY_ETSY_INTEGRATION"] = "0",
+        }).Build();
+
+        WorkerOptions.Load(options, configuration);
+
+        Assert.Equal(1, options.ConcurrencyFor(JobQueues.ImageProcessing));
+        Assert.Equal(0, options.ConcurrencyFor(JobQueues.EtsyIntegration));
+        Assert.Equal(4, options.ConcurrencyFor(JobQueues.Maintenance));
+        var bad = CreateBuilder(new Dictionary<string, string?> { ["WORKER_CONCURRENCY_MAINTENANCE"] = "-1" });
+        Assert.Contains("WORKER_CONCURRENCY_MAINTENANCE", Assert.Throws<OptionsValidationException>(() => bad.AddCraftFlowWorker()).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bad_debug_logging_fails_start_up_with_a_message_naming_the_setting()
     {
         var builder = CreateBuilder(new Dictionary<string, string?> { [WorkerOptions.DebugLoggingSetting] = "yes please" });

@@ -49,6 +49,10 @@ public sealed class JobQueueTests(JobQueueFixture database) : IClassFixture<JobQ
         Assert.Equal(_time.GetUtcNow(), job.RunAt);
         await using var check = database.CreateDbContext();
         Assert.Equal(1, await check.UploadBatches.CountAsync());
+
+        // A user sees their own job and nobody else's.
+        Assert.NotNull(await queue.GetForUserAsync(committed, job.UserId!.Value, CancellationToken.None));
+        Assert.Null(await queue.GetForUserAsync(committed, Guid.CreateVersion7(), CancellationToken.None));
     }
 
     [Fact]

@@ -107,6 +107,26 @@ public sealed class JobQueueTests(JobQueueFixture database) : IClassFixture<JobQ
     }
 
     [Fact]
+    public async Task Concurrent_enqueues_of_one_unique_key_make_one_job_and_all_report_its_id()
+    {
+        await database.ResetAsync();
+        var queue = database.CreateQueue(_time);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
+        {
+            await using var connection = await database.DataSource.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            var result = await queue.EnqueueAsync(connection, transaction, Job() with { UniqueKey = "sync:etsy:1" }, CancellationToken.None);
+            await transaction.CommitAsync();
+            return result;
+        })));
+
+        Assert.Single(results, r => !r.Duplicate);
+        Assert.Single(results.Select(r => r.JobId).Distinct());
+        Assert.Equal(1, await database.CountAsync("unique_key = 'sync:etsy:1'"));
+    }
+
+    [Fact]
     public async Task Claim_takes_due_jobs_by_priority_then_run_at_and_leaves_scheduled_ones()
     {
         await database.ResetAsync();

@@ -17,7 +17,12 @@ public static class WorkerServiceExtensions
     public static IHostApplicationBuilder AddCraftFlowWorker(this IHostApplicationBuilder builder)
     {
         // Read once now so a bad value stops start-up here, before any service runs.
-        WorkerOptions.Load(new WorkerOptions(), builder.Configuration);
+        var settings = new WorkerOptions();
+        WorkerOptions.Load(settings, builder.Configuration);
+        if (settings.DebugLogging)
+        {
+            builder.Logging.AddFilter("CraftFlow.Data.Jobs", LogLevel.Debug).AddFilter("CraftFlow.Worker", LogLevel.Debug);
+        }
         builder.Services.AddOptions<WorkerOptions>().Configure(o => WorkerOptions.Load(o, builder.Configuration));
 
         // The host waits for the consumers' grace period, plus time to write the releases.
@@ -32,15 +37,16 @@ public static class WorkerServiceExtensions
             services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<ILogger<JobRescuer>>()));
 
+        builder.Services.AddHealthChecks().AddCheck<JobQueueHealthCheck>("job_queue");
         builder.Services.AddHostedService<JobNotificationListenerService>();
         builder.Services.AddHostedService<JobMaintenanceService>();
         builder.Services.AddHostedService<MemoryWatchService>();
-        foreach (var queueName in JobQueues.All)
+        foreach (var queueName in JobQueues.All.Where(queue => settings.ConcurrencyFor(queue) > 0))
         {
             // AddSingleton, not AddHostedService: the latter keeps one registration per implementation type.
             builder.Services.AddSingleton<IHostedService>(services => new QueueConsumerService(new JobConsumer(
                 queueName,
-                services.GetRequiredService<IOptions<WorkerOptions>>().Value.Concurrency,
+                services.GetRequiredService<IOptions<WorkerOptions>>().Value.ConcurrencyFor(queueName),
                 services.GetRequiredService<JobQueue>(),
                 services.GetRequiredService<JobNotificationListener>(),
                 services.GetRequiredService<JobHandlerRegistry>(),

@@ -75,7 +75,9 @@ public sealed partial class JobConsumer
             {
                 try
                 {
-                    var jobs = await _queue.ClaimAsync(_queueName, WorkerId, free, stoppingToken);
+                    // Not cancellable: a claim cut short after its UPDATE committed would strand the jobs until
+                    // their lease ran out. It is one short statement; shutdown can wait for it.
+                    var jobs = await _queue.ClaimAsync(_queueName, WorkerId, free, CancellationToken.None);
                     foreach (var job in jobs)
                     {
                         var running = new RunningJob(job, hardStop.Token);
@@ -85,13 +87,10 @@ public sealed partial class JobConsumer
 
                     claimedAll = jobs.Count == free;
                 }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                catch (Exception ex)
                 {
-                    break;
-                }
-                catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
-                {
-                    // The database is away: keep the running jobs, try again after a poll interval.
+                    // Usually the database is away. Whatever it is, stopping the consumer would abandon the running
+                    // jobs: keep them, log, and try again after a poll interval.
                     LogClaimFailed(_logger, ex, _queueName);
                 }
             }
@@ -154,19 +153,23 @@ public sealed partial class JobConsumer
         {
             var started = _timeProvider.GetTimestamp();
             Exception? failure = null;
+            using var activity = JobTelemetry.StartRun(job);
             try
             {
                 var handler = _handlers.Find(job.Kind)
                     ?? throw new InvalidOperationException($"No handler for job kind '{job.Kind}' in queue '{job.Queue}'.");
                 await handler.HandleAsync(job, running.Token);
+                JobTelemetry.RecordRun(job, "succeeded", _timeProvider.GetElapsedTime(started));
             }
             catch (OperationCanceledException) when (running.Lost)
             {
+                JobTelemetry.RecordRun(job, "lost", _timeProvider.GetElapsedTime(started));
                 LogNoLongerOurs(_logger, job.Kind, job.Id);
                 return;
             }
             catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
             {
+                JobTelemetry.RecordRun(job, "released", _timeProvider.GetElapsedTime(started));
                 await RecordAsync(job.Id, async () =>
                 {
                     await _queue.ReleaseAsync(job, CancellationToken.None);
@@ -177,6 +180,8 @@ public sealed partial class JobConsumer
             catch (Exception ex)
             {
                 failure = ex;
+                activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
+                JobTelemetry.RecordRun(job, "failed", _timeProvider.GetElapsedTime(started));
             }
 
             if (failure is null)
@@ -313,7 +318,7 @@ public sealed partial class JobConsumer
                         }
                     }
                 }
-                catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
+                catch (Exception ex) when (!stop.IsCancellationRequested)
                 {
                     // One missed beat is harmless: the lease is several beats long.
                     LogHeartbeatFailed(_logger, ex, _queueName);

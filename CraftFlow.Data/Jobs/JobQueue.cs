@@ -450,6 +450,16 @@ public sealed class JobQueue(NpgsqlDataSource dataSource, IOptions<JobQueueOptio
         return jobs.Count == 0 ? null : jobs[0];
     }
 
+    /// <summary>A user's job for GET /api/jobs/{id}: another user's job is null, exactly like a missing one.</summary>
+    public async Task<Job?> GetForUserAsync(Guid jobId, Guid userId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT * FROM jobs WHERE id = $1 AND user_id = $2");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = jobId });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = userId });
+        var jobs = await ReadJobsAsync(command, cancellationToken);
+        return jobs.Count == 0 ? null : jobs[0];
+    }
+
     /// <summary>BaseBackoff × 2^(attempt − 1) ± jitter: the run that just failed was attempt 1 for the first retry.</summary>
     public TimeSpan RetryDelay(int attempt)
     {

@@ -21,6 +21,7 @@ public sealed partial class JobRescuer(JobQueue queue, JobNotificationListener? 
                     if (rescued > 0)
                     {
                         LogRescued(logger, rescued);
+                        JobTelemetry.RecordRescued(rescued);
                         foreach (var name in JobQueues.All)
                         {
                             listener?.Wake(name);

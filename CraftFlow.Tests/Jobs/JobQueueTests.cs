@@ -49,6 +49,10 @@ public sealed class JobQueueTests(JobQueueFixture database) : IClassFixture<JobQ
         Assert.Equal(_time.GetUtcNow(), job.RunAt);
         await using var check = database.CreateDbContext();
         Assert.Equal(1, await check.UploadBatches.CountAsync());
+
+        // A user sees their own job and nobody else's.
+        Assert.NotNull(await queue.GetForUserAsync(committed, job.UserId!.Value, CancellationToken.None));
+        Assert.Null(await queue.GetForUserAsync(committed, Guid.CreateVersion7(), CancellationToken.None));
     }
 
     [Fact]
@@ -100,6 +104,26 @@ public sealed class JobQueueTests(JobQueueFixture database) : IClassFixture<JobQ
         Assert.False(afterCompletion.Duplicate);
         Assert.NotEqual(first.JobId, afterCompletion.JobId);
         Assert.Equal(4, await database.CountAsync("unique_key IS NOT NULL"));
+    }
+
+    [Fact]
+    public async Task Concurrent_enqueues_of_one_unique_key_make_one_job_and_all_report_its_id()
+    {
+        await database.ResetAsync();
+        var queue = database.CreateQueue(_time);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
+        {
+            await using var connection = await database.DataSource.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            var result = await queue.EnqueueAsync(connection, transaction, Job() with { UniqueKey = "sync:etsy:1" }, CancellationToken.None);
+            await transaction.CommitAsync();
+            return result;
+        })));
+
+        Assert.Single(results, r => !r.Duplicate);
+        Assert.Single(results.Select(r => r.JobId).Distinct());
+        Assert.Equal(1, await database.CountAsync("unique_key = 'sync:etsy:1'"));
     }
 
     [Fact]

@@ -21,7 +21,8 @@ public sealed class ProcessDesignBatchHandlerTests(JobQueueFixture database) : I
                 ? DesignProcessingResult.Failed("not an image")
                 : new DesignProcessingResult { Status = DesignStatus.Processed, Phash = -1, Width = 100, Height = 80 });
         var handler = CreateHandler(processor);
-        var job = ToJob(Assert.Single(ProcessDesignBatchHandler.CreateJobs(user, batch, designs)));
+        var job = ToJob(Assert.Single(ProcessDesignBatchJob.Create(user, batch, designs)));
+        Assert.StartsWith($"{{\"upload_batch_id\":\"{batch}\",\"design_ids\":[", job.Payload, StringComparison.Ordinal);
 
         await handler.HandleAsync(job, CancellationToken.None);
         await handler.HandleAsync(job, CancellationToken.None);
@@ -45,7 +46,7 @@ public sealed class ProcessDesignBatchHandlerTests(JobQueueFixture database) : I
         await database.ResetAsync();
         var (user, batch, designs) = await SeedAsync(40);
         var handler = CreateHandler(new StubProcessor(_ => new DesignProcessingResult { Status = DesignStatus.Processed }));
-        var jobs = ProcessDesignBatchHandler.CreateJobs(user, batch, designs).Select(ToJob).ToList();
+        var jobs = ProcessDesignBatchJob.Create(user, batch, designs).Select(ToJob).ToList();
         Assert.Equal(4, jobs.Count);
 
         // Every job runs twice at once, as when a rescued job's first worker was only slow, not dead.
@@ -66,7 +67,7 @@ public sealed class ProcessDesignBatchHandlerTests(JobQueueFixture database) : I
         var handler = CreateHandler(new StubProcessor(design => design.Id == designs[0]
             ? throw new IOException("storage unreachable")
             : new DesignProcessingResult { Status = DesignStatus.Processed }));
-        var job = ToJob(Assert.Single(ProcessDesignBatchHandler.CreateJobs(user, batch, designs)));
+        var job = ToJob(Assert.Single(ProcessDesignBatchJob.Create(user, batch, designs)));
 
         job.Attempt = 1;
         await Assert.ThrowsAsync<IOException>(() => handler.HandleAsync(job, CancellationToken.None));

@@ -6,6 +6,7 @@ using CraftFlow.Worker.Handlers;
 using CraftFlow.Worker.Monitoring;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -27,6 +28,36 @@ public sealed class WorkerHostTests(JobQueueFixture database) : IClassFixture<Jo
 
         Assert.Contains("WORKER_CONCURRENCY", error.Message, StringComparison.Ordinal);
         Assert.Contains($"'{value}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Per_queue_concurrency_overrides_the_default_and_zero_turns_a_queue_off()
+    {
+        var options = new WorkerOptions();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["WORKER_CONCURRENCY"] = "4",
+            ["WORKER_CONCURRENCY_IMAGE_PROCESSING"] = "1",
+            ["WORKER_CONCURRENCY_ETSY_INTEGRATION"] = "0",
+        }).Build();
+
+        WorkerOptions.Load(options, configuration);
+
+        Assert.Equal(1, options.ConcurrencyFor(JobQueues.ImageProcessing));
+        Assert.Equal(0, options.ConcurrencyFor(JobQueues.EtsyIntegration));
+        Assert.Equal(4, options.ConcurrencyFor(JobQueues.Maintenance));
+        var bad = CreateBuilder(new Dictionary<string, string?> { ["WORKER_CONCURRENCY_MAINTENANCE"] = "-1" });
+        Assert.Contains("WORKER_CONCURRENCY_MAINTENANCE", Assert.Throws<OptionsValidationException>(() => bad.AddCraftFlowWorker()).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bad_debug_logging_fails_start_up_with_a_message_naming_the_setting()
+    {
+        var builder = CreateBuilder(new Dictionary<string, string?> { [WorkerOptions.DebugLoggingSetting] = "yes please" });
+
+        var error = Assert.Throws<OptionsValidationException>(() => builder.AddCraftFlowWorker());
+
+        Assert.Contains("DEBUG_LOGGING must be true or false", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -99,6 +130,13 @@ public sealed class WorkerHostTests(JobQueueFixture database) : IClassFixture<Jo
         await Eventually.UntilAsync(() => database.CountAsync("kind = 'hello' AND state = 'completed'"), n => n == 4, TimeSpan.FromSeconds(20), "a job on every queue");
         await Eventually.UntilAsync(
             () => queue.GetAsync(blocked, CancellationToken.None), j => j!.State == JobState.Running, TimeSpan.FromSeconds(20), "the blocking job running");
+
+        var health = host.Services.GetRequiredService<HealthCheckService>();
+        await Eventually.UntilAsync(
+            async () => (await health.CheckHealthAsync(check => check.Name == "job_queue")).Status,
+            status => status == HealthStatus.Healthy,
+            TimeSpan.FromSeconds(20),
+            "job_queue healthy (listening)");
 
         await host.StopAsync();
 

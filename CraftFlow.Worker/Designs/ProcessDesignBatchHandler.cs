@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using CraftFlow.Data.Entities;
 using CraftFlow.Data.Jobs;
 using Npgsql;
@@ -8,7 +6,7 @@ using NpgsqlTypes;
 namespace CraftFlow.Worker.Designs;
 
 /// <summary>
-/// Processes up to <see cref="BatchSize"/> uploaded designs per job and advances their upload batch's counters.
+/// Processes up to <see cref="ProcessDesignBatchJob.BatchSize"/> uploaded designs per job and advances their upload batch's counters.
 /// Idempotent: a design is processed only while pending or processing, and its batch counter moves in the same
 /// statement as its status leaves pending/processing, so a re-run (after a crash, a retry, or two workers racing on
 /// a rescued job) never counts a design twice, and concurrent jobs of one batch add up exactly.
@@ -17,32 +15,11 @@ public sealed partial class ProcessDesignBatchHandler(
     NpgsqlDataSource dataSource, IDesignProcessor processor, TimeProvider timeProvider, ILogger<ProcessDesignBatchHandler> logger)
     : IJobHandler
 {
-    public const string JobKind = "process_design_batch";
-    public const int BatchSize = 10;
-
-    private static readonly JsonSerializerOptions PayloadJson = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-    };
-
-    public string Kind => JobKind;
-
-    /// <summary>The jobs for an upload: its designs in groups of <see cref="BatchSize"/>, to enqueue with the designs.</summary>
-    public static IReadOnlyList<NewJob> CreateJobs(Guid userId, Guid? uploadBatchId, IEnumerable<Guid> designIds)
-        => designIds.Chunk(BatchSize)
-            .Select(chunk => new NewJob(
-                JobQueues.ImageProcessing,
-                JobKind,
-                JsonSerializer.Serialize(new DesignBatchPayload(uploadBatchId, chunk), PayloadJson))
-            {
-                UserId = userId,
-            })
-            .ToList();
+    public string Kind => ProcessDesignBatchJob.Kind;
 
     public async Task HandleAsync(Job job, CancellationToken cancellationToken)
     {
-        var payload = JsonSerializer.Deserialize<DesignBatchPayload>(job.Payload, PayloadJson)
-            ?? throw new JsonException("Empty process_design_batch payload.");
+        var payload = ProcessDesignBatchJob.Read(job.Payload);
         var designs = await LoadUnfinishedAsync(payload.DesignIds, cancellationToken);
         var lastAttempt = job.Attempt >= job.MaxAttempts;
         foreach (var design in designs)
@@ -160,9 +137,4 @@ public sealed partial class ProcessDesignBatchHandler(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Design {DesignId} finished as {Status}")]
     private static partial void LogDesignFinished(ILogger logger, Guid designId, DesignStatus status);
-
-    /// <summary>The job's arguments: <c>{"upload_batch_id": "…", "design_ids": ["…", …]}</c>.</summary>
-    public sealed record DesignBatchPayload(
-        [property: JsonPropertyName("upload_batch_id")] Guid? UploadBatchId,
-        [property: JsonPropertyName("design_ids")] Guid[] DesignIds);
 }

@@ -28,7 +28,7 @@ public sealed partial class DesignUploadService(
             Sha256 = file.Blob.Sha256,
             CreatedAt = now,
         }).ToList();
-        var jobs = JobContracts.DesignBatch.Create(userId, batch.Id, designs.Select(d => d.Id));
+        var jobs = ProcessDesignBatchJob.Create(userId, batch.Id, designs.Select(d => d.Id));
 
         db.UploadBatches.Add(batch);
         db.DesignImages.AddRange(designs);

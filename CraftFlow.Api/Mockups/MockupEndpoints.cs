@@ -58,7 +58,7 @@ public static class MockupEndpoints
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
             await db.SaveChangesAsync(cancellationToken);
-            job = await queue.EnqueueAsync(db, JobContracts.RenderMockup.Create(userId, mockup.Id), cancellationToken);
+            job = await queue.EnqueueAsync(db, RenderMockupJob.Create(userId, mockup.Id), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 

@@ -21,11 +21,11 @@ public sealed partial class RenderMockupHandler(
     IOptions<ImagingOptions> options,
     ILogger<RenderMockupHandler> logger) : IJobHandler
 {
-    public string Kind => JobContracts.RenderMockup.Kind;
+    public string Kind => RenderMockupJob.Kind;
 
     public async Task HandleAsync(Job job, CancellationToken cancellationToken)
     {
-        var payload = JobContracts.ReadPayload<JobContracts.RenderMockup.Payload>(job);
+        var payload = RenderMockupJob.Read(job.Payload);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var mockup = await db.Mockups
             .Include(m => m.DesignImage)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CraftFlow.Api.Auth;
+using CraftFlow.Api.Caching;
 using CraftFlow.Api.Designs;
 using CraftFlow.Api.Infrastructure;
 using CraftFlow.Api.Jobs;
@@ -42,6 +43,7 @@ public static class ApiServiceExtensions
         app.MapTemplateEndpoints();
         app.MapMockupEndpoints();
         app.MapJobEndpoints();
+        app.MapCacheEndpoints();
         return app;
     }
 }

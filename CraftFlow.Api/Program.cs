@@ -1,5 +1,6 @@
 using CraftFlow.Api;
 using CraftFlow.Api.Auth;
+using CraftFlow.Api.Caching;
 using CraftFlow.Api.Infrastructure;
 using CraftFlow.Data;
 using CraftFlow.Data.Jobs;
@@ -15,6 +16,7 @@ builder.AddCraftFlowJobQueue();
 builder.AddBlobStorage();
 builder.AddApiConventions();
 builder.AddBearerTokenAuth();
+builder.AddApiCaching();
 builder.AddApiFeatures();
 
 var app = builder.Build();
@@ -27,6 +29,7 @@ app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
+app.UseOutputCache();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi();

@@ -8,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddCraftFlowDatabase();
 builder.AddBlobStorage();
+builder.AddCraftFlowCaching();
 builder.AddCraftFlowJobQueue();
 builder.AddCraftFlowWorker();
 builder.AddImageJobs();

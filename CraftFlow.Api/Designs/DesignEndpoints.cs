@@ -1,3 +1,4 @@
+using CraftFlow.Api.Caching;
 using CraftFlow.Api.Infrastructure;
 using CraftFlow.Data;
 using CraftFlow.Data.Entities;
@@ -18,8 +19,8 @@ public static partial class DesignEndpoints
         designs.MapPost("/", UploadAsync).DisableAntiforgery()
             .Accepts<IFormFileCollection>("multipart/form-data")
             .WithDescription("Multipart upload of one or more image files (field 'files'), optional field 'template_id'. Answers 202 with the batch to poll.");
-        designs.MapGet("/", ListAsync);
-        designs.MapGet("/{id:guid}", GetAsync);
+        designs.MapGet("/", ListAsync).CacheOutput(CachePolicies.DesignList);
+        designs.MapGet("/{id:guid}", GetAsync).CacheOutput(CachePolicies.Design);
         designs.MapPatch("/{id:guid}", UpdateAsync);
         designs.MapDelete("/{id:guid}", DeleteAsync);
         designs.MapGet("/{id:guid}/image", GetImageAsync);
@@ -35,7 +36,7 @@ public static partial class DesignEndpoints
 
     private static async Task<Results<Accepted<UploadAccepted>, ProblemHttpResult, ValidationProblem>> UploadAsync(
         HttpRequest request, ClaimsPrincipal principal, IBlobStore blobs, DesignUploadService uploads, CraftFlowDbContext db,
-        IOptions<UploadOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
+        CacheInvalidation invalidation, IOptions<UploadOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(typeof(DesignEndpoints));
         MultipartForm content;
@@ -73,6 +74,7 @@ public static partial class DesignEndpoints
         }
 
         var accepted = await uploads.AcceptAsync(principal.UserId(), templateId, content.Files, cancellationToken);
+        await invalidation.DesignsChangedAsync(principal.UserId(), [], cancellationToken);
         return TypedResults.Accepted(accepted.StatusUrl, accepted);
     }
 
@@ -123,7 +125,8 @@ public static partial class DesignEndpoints
             : Problems.NotFound("Design");
 
     private static async Task<Results<Ok<DesignResponse>, ProblemHttpResult, ValidationProblem>> UpdateAsync(
-        Guid id, UpdateDesignRequest request, ClaimsPrincipal principal, CraftFlowDbContext db, CancellationToken cancellationToken)
+        Guid id, UpdateDesignRequest request, ClaimsPrincipal principal, CraftFlowDbContext db, CacheInvalidation invalidation,
+        CancellationToken cancellationToken)
     {
         var validation = new Validation()
             .Require(request.Title is null || request.Title.Trim().Length is > 0 and <= 300, "title", "1 to 300 characters.")
@@ -158,11 +161,12 @@ public static partial class DesignEndpoints
         design.Title = request.Title?.Trim() ?? design.Title;
         design.Tags = request.Tags?.Select(t => t.Trim()).ToList() ?? design.Tags;
         await db.SaveChangesAsync(cancellationToken);
+        await invalidation.DesignsChangedAsync(design.UserId, [design.Id], cancellationToken);
         return TypedResults.Ok(DesignResponse.From(design));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        Guid id, ClaimsPrincipal principal, CraftFlowDbContext db, CancellationToken cancellationToken)
+        Guid id, ClaimsPrincipal principal, CraftFlowDbContext db, CacheInvalidation invalidation, CancellationToken cancellationToken)
     {
         var design = await FindAsync(db.DesignImages, id, principal, cancellationToken);
         if (design is null)
@@ -173,6 +177,7 @@ public static partial class DesignEndpoints
         // Soft delete: listings and mockups keep their history; the file goes when nothing refers to it.
         design.IsActive = false;
         await db.SaveChangesAsync(cancellationToken);
+        await invalidation.DesignsChangedAsync(design.UserId, [design.Id], cancellationToken);
         return TypedResults.NoContent();
     }
 

@@ -1,3 +1,4 @@
+using CraftFlow.Api.Caching;
 using CraftFlow.Api.Infrastructure;
 using CraftFlow.Data;
 using CraftFlow.Data.Entities;
@@ -23,15 +24,16 @@ public static class MockupEndpoints
     {
         var mockups = app.MapGroup("/api/mockups").WithTags("Mockups").RequireAuthorization();
         mockups.MapPost("/", CreateAsync);
-        mockups.MapGet("/", ListAsync);
-        mockups.MapGet("/{id:guid}", GetAsync);
+        mockups.MapGet("/", ListAsync).CacheOutput(CachePolicies.MockupList);
+        mockups.MapGet("/{id:guid}", GetAsync).CacheOutput(CachePolicies.Mockup);
         mockups.MapDelete("/{id:guid}", DeleteAsync);
         mockups.MapGet("/{id:guid}/image", GetImageAsync);
         return app;
     }
 
     private static async Task<Results<Accepted<MockupAccepted>, ProblemHttpResult, ValidationProblem>> CreateAsync(
-        CreateMockupRequest request, ClaimsPrincipal principal, CraftFlowDbContext db, JobQueue queue, CancellationToken cancellationToken)
+        CreateMockupRequest request, ClaimsPrincipal principal, CraftFlowDbContext db, JobQueue queue, CacheInvalidation invalidation,
+        CancellationToken cancellationToken)
     {
         var validation = new Validation()
             .Require(request.DesignId is not null, "design_id", "Required.")
@@ -62,6 +64,7 @@ public static class MockupEndpoints
             await transaction.CommitAsync(cancellationToken);
         }
 
+        await invalidation.MockupChangedAsync(userId, null, cancellationToken);
         return TypedResults.Accepted($"/api/mockups/{mockup.Id}", new MockupAccepted(MockupResponse.From(mockup), job.JobId));
     }
 
@@ -86,7 +89,7 @@ public static class MockupEndpoints
             : Problems.NotFound("Mockup");
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        Guid id, ClaimsPrincipal principal, CraftFlowDbContext db, CancellationToken cancellationToken)
+        Guid id, ClaimsPrincipal principal, CraftFlowDbContext db, CacheInvalidation invalidation, CancellationToken cancellationToken)
     {
         var mockup = await FindAsync(db.Mockups, id, principal, cancellationToken);
         if (mockup is null)
@@ -96,6 +99,7 @@ public static class MockupEndpoints
 
         db.Mockups.Remove(mockup);
         await db.SaveChangesAsync(cancellationToken);
+        await invalidation.MockupChangedAsync(mockup.UserId, mockup.Id, cancellationToken);
         return TypedResults.NoContent();
     }
 

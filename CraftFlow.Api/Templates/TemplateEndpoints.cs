@@ -1,4 +1,5 @@
 using System.Globalization;
+using CraftFlow.Api.Caching;
 using CraftFlow.Api.Designs;
 using CraftFlow.Api.Infrastructure;
 using CraftFlow.Data;
@@ -17,8 +18,8 @@ public static partial class TemplateEndpoints
         templates.MapPost("/", CreateAsync).DisableAntiforgery()
             .Accepts<IFormFileCollection>("multipart/form-data")
             .WithDescription("Multipart: one image file plus fields name, print_area_x, print_area_y, print_area_width, print_area_height, print_area_rotation (degrees, optional).");
-        templates.MapGet("/", ListAsync);
-        templates.MapGet("/{id:guid}", GetAsync);
+        templates.MapGet("/", ListAsync).CacheOutput(CachePolicies.TemplateList);
+        templates.MapGet("/{id:guid}", GetAsync).CacheOutput(CachePolicies.Template);
         templates.MapPatch("/{id:guid}", UpdateAsync);
         templates.MapDelete("/{id:guid}", DeleteAsync);
         templates.MapGet("/{id:guid}/image", GetImageAsync);
@@ -27,7 +28,7 @@ public static partial class TemplateEndpoints
 
     private static async Task<Results<Created<TemplateResponse>, ProblemHttpResult, ValidationProblem>> CreateAsync(
         HttpRequest request, ClaimsPrincipal principal, IBlobStore blobs, CraftFlowDbContext db, IOptions<UploadOptions> options,
-        ILoggerFactory loggers, CancellationToken cancellationToken)
+        CacheInvalidation invalidation, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         MultipartForm content;
         try
@@ -77,6 +78,7 @@ public static partial class TemplateEndpoints
         Apply(template, area!);
         db.Templates.Add(template);
         await db.SaveChangesAsync(cancellationToken);
+        await invalidation.TemplateChangedAsync(template.UserId, null, cancellationToken);
         return TypedResults.Created($"/api/templates/{template.Id}", TemplateResponse.From(template));
     }
 
@@ -97,7 +99,8 @@ public static partial class TemplateEndpoints
             : Problems.NotFound("Template");
 
     private static async Task<Results<Ok<TemplateResponse>, ProblemHttpResult, ValidationProblem>> UpdateAsync(
-        Guid id, UpdateTemplateRequest request, ClaimsPrincipal principal, CraftFlowDbContext db, CancellationToken cancellationToken)
+        Guid id, UpdateTemplateRequest request, ClaimsPrincipal principal, CraftFlowDbContext db, CacheInvalidation invalidation,
+        CancellationToken cancellationToken)
     {
         var template = await FindAsync(db.Templates, id, principal, cancellationToken);
         if (template is null)
@@ -124,11 +127,12 @@ public static partial class TemplateEndpoints
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        await invalidation.TemplateChangedAsync(template.UserId, template.Id, cancellationToken);
         return TypedResults.Ok(TemplateResponse.From(template));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        Guid id, ClaimsPrincipal principal, CraftFlowDbContext db, CancellationToken cancellationToken)
+        Guid id, ClaimsPrincipal principal, CraftFlowDbContext db, CacheInvalidation invalidation, CancellationToken cancellationToken)
     {
         var template = await FindAsync(db.Templates, id, principal, cancellationToken);
         if (template is null)
@@ -138,6 +142,7 @@ public static partial class TemplateEndpoints
 
         template.IsActive = false;
         await db.SaveChangesAsync(cancellationToken);
+        await invalidation.TemplateChangedAsync(template.UserId, template.Id, cancellationToken);
         return TypedResults.NoContent();
     }
 

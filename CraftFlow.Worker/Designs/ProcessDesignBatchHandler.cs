@@ -1,3 +1,4 @@
+using CraftFlow.Caching;
 using CraftFlow.Data.Entities;
 using CraftFlow.Data.Jobs;
 using Npgsql;
@@ -12,7 +13,8 @@ namespace CraftFlow.Worker.Designs;
 /// a rescued job) never counts a design twice, and concurrent jobs of one batch add up exactly.
 /// </summary>
 public sealed partial class ProcessDesignBatchHandler(
-    NpgsqlDataSource dataSource, IDesignProcessor processor, TimeProvider timeProvider, ILogger<ProcessDesignBatchHandler> logger)
+    NpgsqlDataSource dataSource, IDesignProcessor processor, ITwoTierCache cache, TimeProvider timeProvider,
+    ILogger<ProcessDesignBatchHandler> logger)
     : IJobHandler
 {
     public string Kind => ProcessDesignBatchJob.Kind;
@@ -41,6 +43,10 @@ public sealed partial class ProcessDesignBatchHandler(
             {
                 LogDesignFinished(logger, design.Id, result.Status);
             }
+
+            // The API's cached reads of this design and of the gallery now show the old status.
+            await cache.InvalidateTagAsync(CacheTags.Design(design.Id), cancellationToken);
+            await cache.InvalidateTagAsync(CacheTags.DesignList(design.UserId), cancellationToken);
         }
     }
 

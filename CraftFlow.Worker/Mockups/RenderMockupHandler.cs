@@ -1,3 +1,4 @@
+using CraftFlow.Caching;
 using CraftFlow.Data;
 using CraftFlow.Data.Entities;
 using CraftFlow.Data.Jobs;
@@ -18,6 +19,7 @@ namespace CraftFlow.Worker.Mockups;
 public sealed partial class RenderMockupHandler(
     IDbContextFactory<CraftFlowDbContext> contexts,
     IBlobStore blobs,
+    ITwoTierCache cache,
     IOptions<ImagingOptions> options,
     ILogger<RenderMockupHandler> logger) : IJobHandler
 {
@@ -60,6 +62,8 @@ public sealed partial class RenderMockupHandler(
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        await cache.InvalidateTagAsync(CacheTags.Mockup(mockup.Id), cancellationToken);
+        await cache.InvalidateTagAsync(CacheTags.MockupList(mockup.UserId), cancellationToken);
     }
 
     private async Task<byte[]> ReadAsync(string sha256, CancellationToken cancellationToken)

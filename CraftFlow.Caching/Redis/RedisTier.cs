@@ -42,6 +42,7 @@ internal sealed partial class RedisTier : IAsyncDisposable
     private volatile bool _circuitOpen;
     private DateTimeOffset _openedAt;
     private long _errors;
+    private int _disposed;
     private long _heartbeatsSent;
     private long _heartbeatsReceived;
 
@@ -166,6 +167,12 @@ internal sealed partial class RedisTier : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The container disposes the cache once per registration it resolves through (the concrete type and ITwoTierCache).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {

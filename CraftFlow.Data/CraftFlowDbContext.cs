@@ -53,6 +53,7 @@ public sealed class CraftFlowDbContext(DbContextOptions<CraftFlowDbContext> opti
             template.Property(t => t.ImageSha256).HasMaxLength(64);
             template.HasOne(t => t.User).WithMany().OnDelete(DeleteBehavior.Cascade);
             template.HasIndex(t => new { t.UserId, t.CreatedAt });
+            template.HasIndex(t => t.ImageSha256);
             UseXminAsVersion(template);
         });
 
@@ -79,6 +80,9 @@ public sealed class CraftFlowDbContext(DbContextOptions<CraftFlowDbContext> opti
             design.HasIndex(d => new { d.UserId, d.CreatedAt, d.Id }).IsDescending(false, true, true);
             // Exact byte duplicates.
             design.HasIndex(d => new { d.UserId, d.Sha256 });
+            // Whether a blob is still referenced (the maintenance job's garbage collection).
+            design.HasIndex(d => d.Sha256);
+            design.HasIndex(d => d.ThumbnailSha256);
             UseXminAsVersion(design);
         });
 
@@ -90,6 +94,7 @@ public sealed class CraftFlowDbContext(DbContextOptions<CraftFlowDbContext> opti
             mockup.HasOne(m => m.DesignImage).WithMany().OnDelete(DeleteBehavior.Cascade);
             mockup.HasOne(m => m.Template).WithMany().OnDelete(DeleteBehavior.Cascade);
             mockup.HasIndex(m => new { m.UserId, m.CreatedAt });
+            mockup.HasIndex(m => m.ImageSha256);
             UseXminAsVersion(mockup);
         });
 

@@ -24,6 +24,7 @@ public static class ImagingServiceExtensions
         builder.Services.AddSingleton<UserHashIndexCache>();
         builder.AddDesignBatchProcessing<ImagingDesignProcessor>();
         builder.Services.AddSingleton<IJobHandler, RenderMockupHandler>();
+        builder.Services.AddSingleton<IJobHandler, Handlers.CollectOrphanedBlobsHandler>();
         return builder;
     }
 }

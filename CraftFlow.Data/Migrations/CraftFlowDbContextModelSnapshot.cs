@@ -150,8 +150,14 @@ namespace CraftFlow.Data.Migrations
                     b.HasIndex("DuplicateOfId")
                         .HasDatabaseName("ix_design_images_duplicate_of_id");
 
+                    b.HasIndex("Sha256")
+                        .HasDatabaseName("ix_design_images_sha256");
+
                     b.HasIndex("TemplateId")
                         .HasDatabaseName("ix_design_images_template_id");
+
+                    b.HasIndex("ThumbnailSha256")
+                        .HasDatabaseName("ix_design_images_thumbnail_sha256");
 
                     b.HasIndex("UploadBatchId")
                         .HasDatabaseName("ix_design_images_upload_batch_id");
@@ -316,6 +322,9 @@ namespace CraftFlow.Data.Migrations
                     b.HasIndex("DesignImageId")
                         .HasDatabaseName("ix_mockups_design_image_id");
 
+                    b.HasIndex("ImageSha256")
+                        .HasDatabaseName("ix_mockups_image_sha256");
+
                     b.HasIndex("TemplateId")
                         .HasDatabaseName("ix_mockups_template_id");
 
@@ -470,6 +479,9 @@ namespace CraftFlow.Data.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_templates");
+
+                    b.HasIndex("ImageSha256")
+                        .HasDatabaseName("ix_templates_image_sha256");
 
                     b.HasIndex("UserId", "CreatedAt")
                         .HasDatabaseName("ix_templates_user_id_created_at");

@@ -55,7 +55,7 @@ public sealed class FileSystemBlobStore(IOptions<StorageOptions> options) : IBlo
         return Task.CompletedTask;
     }
 
-    public async IAsyncEnumerable<string> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<BlobInfo> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (!Directory.Exists(_root))
         {
@@ -68,7 +68,7 @@ public sealed class FileSystemBlobStore(IOptions<StorageOptions> options) : IBlo
             var name = Path.GetFileName(file);
             if (HashingTempFile.IsValidName(name))
             {
-                yield return name;
+                yield return new BlobInfo(name, new DateTimeOffset(File.GetLastWriteTimeUtc(file), TimeSpan.Zero));
             }
         }
 

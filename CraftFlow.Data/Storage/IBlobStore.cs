@@ -17,11 +17,14 @@ public interface IBlobStore
 
     Task DeleteAsync(string sha256, CancellationToken cancellationToken);
 
-    /// <summary>Every blob name, for the maintenance job's garbage collection.</summary>
-    IAsyncEnumerable<string> ListAsync(CancellationToken cancellationToken);
+    /// <summary>Every blob, for the maintenance job's garbage collection.</summary>
+    IAsyncEnumerable<BlobInfo> ListAsync(CancellationToken cancellationToken);
 }
 
 public sealed record StoredBlob(string Sha256, long Length, bool AlreadyExisted);
+
+/// <summary>A stored blob's name and when it was written (orphans younger than a grace period may belong to an upload in flight).</summary>
+public sealed record BlobInfo(string Sha256, DateTimeOffset CreatedAt);
 
 public sealed class BlobTooLargeException(long maxBytes)
     : Exception($"The content is larger than {maxBytes} bytes.")

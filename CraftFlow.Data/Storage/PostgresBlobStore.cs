@@ -97,13 +97,13 @@ public sealed class PostgresBlobStore(NpgsqlDataSource dataSource, IOptions<Stor
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async IAsyncEnumerable<string> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<BlobInfo> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT sha256 FROM blobs");
+        await using var command = dataSource.CreateCommand("SELECT sha256, created_at FROM blobs");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            yield return reader.GetString(0);
+            yield return new BlobInfo(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1));
         }
     }
 

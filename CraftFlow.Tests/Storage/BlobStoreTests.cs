@@ -26,7 +26,7 @@ public sealed class BlobStoreTests(BlobStoreTests.Fixture fixture) : IClassFixtu
         var copy = new MemoryStream();
         await read!.CopyToAsync(copy);
         Assert.Equal(bytes, copy.ToArray());
-        Assert.Contains(stored.Sha256, await store.ListAsync(CancellationToken.None).ToListAsync());
+        Assert.Contains(stored.Sha256, await store.ListAsync(CancellationToken.None).Select(b => b.Sha256).ToListAsync());
     }
 
     [Theory]

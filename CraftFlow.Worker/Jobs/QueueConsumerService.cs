@@ -18,7 +18,8 @@ public sealed class JobNotificationListenerService(JobNotificationListener liste
 
 /// <summary>Runs the rescuer and keeps a prune job scheduled on the maintenance queue.</summary>
 public sealed partial class JobMaintenanceService(
-    JobRescuer rescuer, JobQueue queue, TimeProvider timeProvider, ILogger<JobMaintenanceService> logger) : BackgroundService
+    JobRescuer rescuer, JobQueue queue, JobHandlerRegistry handlers, TimeProvider timeProvider, ILogger<JobMaintenanceService> logger)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -31,6 +32,10 @@ public sealed partial class JobMaintenanceService(
                 try
                 {
                     await queue.EnqueueAsync(Handlers.PruneJobsHandler.CreateJob(), stoppingToken);
+                    if (handlers.Find(Handlers.CollectOrphanedBlobsHandler.JobKind) is not null)
+                    {
+                        await queue.EnqueueAsync(Handlers.CollectOrphanedBlobsHandler.CreateJob(), stoppingToken);
+                    }
                 }
                 catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
                 {
@@ -46,6 +51,6 @@ public sealed partial class JobMaintenanceService(
         await rescuing;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not schedule the job prune; trying again next interval")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not schedule the maintenance jobs; trying again next interval")]
     private static partial void LogScheduleFailed(ILogger logger, Exception exception);
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -39,22 +40,39 @@ public static class TelemetryExtensions
             logging.SetResourceBuilder(resource);
             logging.IncludeFormattedMessage = true;
             logging.IncludeScopes = true;
-            logging.AddOtlpExporter();
+            logging.AddOtlpExporter(otlp => ConfigureExporter(otlp, builder.Configuration, "v1/logs"));
         });
 
         builder.Services.AddSingleton(_ => Sdk.CreateTracerProviderBuilder()
             .SetResourceBuilder(resource)
             .AddSource(CraftFlowTelemetry.TraceSources)
             .AddProcessor(new ProbeTraceFilter())
-            .AddOtlpExporter()
+            .AddOtlpExporter(otlp => ConfigureExporter(otlp, builder.Configuration, "v1/traces"))
             .Build());
         builder.Services.AddSingleton(_ => Sdk.CreateMeterProviderBuilder()
             .SetResourceBuilder(resource)
             .AddMeter(CraftFlowTelemetry.Meters)
-            .AddOtlpExporter()
+            .AddOtlpExporter(otlp => ConfigureExporter(otlp, builder.Configuration, "v1/metrics"))
             .Build());
         builder.Services.AddHostedService<TelemetryProviders>();
         return builder;
+    }
+
+    /// <summary>
+    /// Reads the standard OTEL_EXPORTER_OTLP_* settings from configuration rather than only the process
+    /// environment, so appsettings and command-line values count too. Over http/protobuf each signal has
+    /// its own path under the endpoint; gRPC takes the endpoint as it is.
+    /// </summary>
+    private static void ConfigureExporter(OtlpExporterOptions otlp, IConfiguration configuration, string signalPath)
+    {
+        var endpoint = configuration[OtlpEndpointKey]!.TrimEnd('/');
+        var httpProtobuf = string.Equals(configuration["OTEL_EXPORTER_OTLP_PROTOCOL"], "http/protobuf", StringComparison.OrdinalIgnoreCase);
+        otlp.Protocol = httpProtobuf ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
+        otlp.Endpoint = new Uri(httpProtobuf ? $"{endpoint}/{signalPath}" : endpoint);
+        if (configuration["OTEL_EXPORTER_OTLP_HEADERS"] is { Length: > 0 } headers)
+        {
+            otlp.Headers = headers;
+        }
     }
 
     /// <summary>Builds the providers as the host starts, so the first requests are already observed.</summary>

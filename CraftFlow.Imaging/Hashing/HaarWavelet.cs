@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace CraftFlow.Imaging.Hashing;
 
@@ -35,8 +38,19 @@ public static class HaarWavelet
 
         int half = size / 2;
         double[] coarse = ArrayPool<double>.Shared.Rent(half * half);
+        bool vectorized = Avx2.IsSupported && half % 4 == 0 && size > hashSize;
         for (int o = 0; o < half; o++)
         {
+            if (vectorized)
+            {
+                for (int p = 0; p < half; p += 4)
+                {
+                    BlockVector.FromPixels(pixels, size, o, p).Approximation().StoreUnsafe(ref coarse[0], (nuint)((o * half) + p));
+                }
+
+                continue;
+            }
+
             for (int p = 0; p < half; p++)
             {
                 var b = Block.FromPixels(pixels, size, o, p);
@@ -56,6 +70,19 @@ public static class HaarWavelet
         double[] result = ArrayPool<double>.Shared.Rent(reduce ? half * half : size * size);
         for (int o = 0; o < half; o++)
         {
+            if (vectorized)
+            {
+                for (int p = 0; p < half; p += 4)
+                {
+                    var b = BlockVector.FromPixels(pixels, size, o, p);
+                    b.Details(out var da, out var ad, out var dd);
+                    var aa = Vector256.LoadUnsafe(ref coarse[0], (nuint)((o * half) + p));
+                    BlockVector.Reconstruct(aa, da, ad, dd).Approximation().StoreUnsafe(ref result[0], (nuint)((o * half) + p));
+                }
+
+                continue;
+            }
+
             for (int p = 0; p < half; p++)
             {
                 var b = Block.FromPixels(pixels, size, o, p);
@@ -138,6 +165,64 @@ public static class HaarWavelet
         }
 
         return approx;
+    }
+
+    /// <summary>
+    /// Four horizontally adjacent 2×2 blocks, one per lane, with exactly the operations of <see cref="Block"/>:
+    /// IEEE multiplications and additions lane by lane (no FMA), so every lane equals the scalar result.
+    /// </summary>
+    private readonly record struct BlockVector(Vector256<double> X00, Vector256<double> X01, Vector256<double> X10, Vector256<double> X11)
+    {
+        private static readonly Vector256<double> Cv = Vector256.Create(C);
+        private static readonly Vector256<double> MinusCv = Vector256.Create(-C);
+        private static readonly Vector256<double> Max = Vector256.Create(255.0);
+
+        public static BlockVector FromPixels(ReadOnlySpan<byte> pixels, int size, int o, int p)
+        {
+            int top = (2 * o * size) + (2 * p);
+            (var x00, var x01) = EvenOdd(pixels.Slice(top, 8));
+            (var x10, var x11) = EvenOdd(pixels.Slice(top + size, 8));
+            return new BlockVector(x00, x01, x10, x11);
+        }
+
+        public Vector256<double> Approximation()
+        {
+            var aLeft = (Cv * X10) + (Cv * X00);
+            var aRight = (Cv * X11) + (Cv * X01);
+            return (Cv * aRight) + (Cv * aLeft);
+        }
+
+        public void Details(out Vector256<double> da, out Vector256<double> ad, out Vector256<double> dd)
+        {
+            var aLeft = (Cv * X10) + (Cv * X00);
+            var aRight = (Cv * X11) + (Cv * X01);
+            var dLeft = (MinusCv * X10) + (Cv * X00);
+            var dRight = (MinusCv * X11) + (Cv * X01);
+            ad = (MinusCv * aRight) + (Cv * aLeft);
+            da = (Cv * dRight) + (Cv * dLeft);
+            dd = (MinusCv * dRight) + (Cv * dLeft);
+        }
+
+        public static BlockVector Reconstruct(Vector256<double> aa, Vector256<double> da, Vector256<double> ad, Vector256<double> dd)
+        {
+            var aLeft = (Cv * aa) + (Cv * ad);
+            var aRight = (Cv * aa) + (MinusCv * ad);
+            var dLeft = (Cv * da) + (Cv * dd);
+            var dRight = (Cv * da) + (MinusCv * dd);
+            return new BlockVector((Cv * aLeft) + (Cv * dLeft), (Cv * aRight) + (Cv * dRight), (Cv * aLeft) + (MinusCv * dLeft), (Cv * aRight) + (MinusCv * dRight));
+        }
+
+        // Eight pixels → (pixels 0,2,4,6 and 1,3,5,7) / 255, divided exactly as the scalar path divides.
+        private static (Vector256<double> Even, Vector256<double> Odd) EvenOdd(ReadOnlySpan<byte> eight)
+        {
+            var bytes = Vector128.CreateScalar(MemoryMarshal.Read<ulong>(eight)).AsByte();
+            Vector256<int> ints = Avx2.ConvertToVector256Int32(bytes);
+            var low = Avx.ConvertToVector256Double(ints.GetLower()) / Max;
+            var high = Avx.ConvertToVector256Double(ints.GetUpper()) / Max;
+            var even = Avx2.Permute4x64(Avx.UnpackLow(low, high), 0xD8);
+            var odd = Avx2.Permute4x64(Avx.UnpackHigh(low, high), 0xD8);
+            return (even, odd);
+        }
     }
 
     /// <summary>One 2×2 block (x[row][column]) and pywt's Haar operations on it.</summary>

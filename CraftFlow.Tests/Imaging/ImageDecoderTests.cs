@@ -1,0 +1,48 @@
+using CraftFlow.Imaging;
+using CraftFlow.Imaging.Decoding;
+
+using ImageMagick;
+
+namespace CraftFlow.Tests.Imaging;
+
+public class ImageDecoderTests
+{
+    [Fact]
+    public void Long_animation_hashes_its_first_frame()
+    {
+        using var frames = new MagickImageCollection();
+        for (int i = 0; i < 120; i++)
+        {
+            var frame = new MagickImage(new MagickColor((byte)(i * 2), 40, (byte)(255 - i)), 64, 48);
+            frame.Draw(new ImageMagick.Drawing.DrawableRectangle(i % 50, 5, (i % 50) + 10, 30));
+            frame.AnimationDelay = 5;
+            frames.Add(frame);
+        }
+
+        byte[] animated = frames.ToByteArray(MagickFormat.Gif);
+        byte[] firstOnly = frames[0].ToByteArray(MagickFormat.Gif);
+        var a = PerceptualHasher.Compute(new MemoryStream(animated));
+        var b = PerceptualHasher.Compute(new MemoryStream(firstOnly));
+        Assert.Equal(b, a);
+    }
+
+    [Fact]
+    public void Hashes_ignore_exif_orientation_but_rendering_applies_it()
+    {
+        byte[] jpeg = File.ReadAllBytes(Path.Combine(PillowDecoderCaseTests.Directory(), "exif6.jpg"));
+        var gray = ImageDecoder.DecodeGrayscale(jpeg);
+        Assert.Equal((160, 120), (gray.Width, gray.Height));
+        using var display = ImageDecoder.DecodeForRendering(jpeg);
+        Assert.Equal((120u, 160u), (display.Width, display.Height));
+    }
+
+    [Fact]
+    public void Header_is_read_without_decoding()
+    {
+        byte[] png = File.ReadAllBytes(ImagehashFixtures.PathOf("images/img03_shapes_640x480.png"));
+        var header = ImageDecoder.ReadHeader(png, ImagingOptions.Default);
+        Assert.Equal(new ImageHeader(ImageContainerFormat.Png, 640, 480), header);
+        byte[] tiff = File.ReadAllBytes(Path.Combine(PillowDecoderCaseTests.Directory(), "rgb_lzw.tif"));
+        Assert.Equal(new ImageHeader(ImageContainerFormat.Tiff, 160, 120), ImageDecoder.ReadHeader(tiff, ImagingOptions.Default));
+    }
+}

@@ -28,6 +28,18 @@ public class HostileInputTests
     }
 
     [Fact]
+    public void Sixteen_bit_png_within_the_limit_but_without_data_fails_without_a_huge_buffer()
+    {
+        // 9000 x 9000 x RGBA16 would be 648 MB of samples; only the 81 MB gray output may be allocated.
+        byte[] png = Png(9000, 9000, bitDepth: 16, colorType: 6, idatPayload: new byte[64]);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var ex = Assert.Throws<ImageRejectedException>(() => PerceptualHasher.Compute(new MemoryStream(png)));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(ImageRejectionReason.Corrupt, ex.Reason);
+        Assert.True(allocated < 120_000_000, $"allocated {allocated:N0} bytes");
+    }
+
+    [Fact]
     public void Image_over_configured_pixel_limit_is_refused()
     {
         var options = new ImagingOptions { MaxPixels = 10_000 };

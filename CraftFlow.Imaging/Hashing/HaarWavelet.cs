@@ -212,16 +212,39 @@ public static class HaarWavelet
             return new BlockVector((Cv * aLeft) + (Cv * dLeft), (Cv * aRight) + (Cv * dRight), (Cv * aLeft) + (MinusCv * dLeft), (Cv * aRight) + (MinusCv * dRight));
         }
 
+        public static BlockVector FromDoubles(double[] x, int n, int o, int p)
+        {
+            int top = (2 * o * n) + (2 * p);
+            (var x00, var x01) = EvenOdd(Vector256.LoadUnsafe(ref x[0], (nuint)top), Vector256.LoadUnsafe(ref x[0], (nuint)(top + 4)));
+            (var x10, var x11) = EvenOdd(Vector256.LoadUnsafe(ref x[0], (nuint)(top + n)), Vector256.LoadUnsafe(ref x[0], (nuint)(top + n + 4)));
+            return new BlockVector(x00, x01, x10, x11);
+        }
+
+        /// <summary>Writes the four blocks back interleaved: row 2o gets x00,x01,x00,x01…, row 2o+1 x10,x11….</summary>
+        public void Store(double[] x, int n, int o, int p)
+        {
+            int top = (2 * o * n) + (2 * p);
+            StoreInterleaved(X00, X01, x, top);
+            StoreInterleaved(X10, X11, x, top + n);
+        }
+
+        private static void StoreInterleaved(Vector256<double> even, Vector256<double> odd, double[] x, int at)
+        {
+            var lo = Avx.UnpackLow(even, odd);   // e0 o0 e2 o2
+            var hi = Avx.UnpackHigh(even, odd);  // e1 o1 e3 o3
+            Avx.Permute2x128(lo, hi, 0x20).StoreUnsafe(ref x[0], (nuint)at);
+            Avx.Permute2x128(lo, hi, 0x31).StoreUnsafe(ref x[0], (nuint)(at + 4));
+        }
+
+        private static (Vector256<double> Even, Vector256<double> Odd) EvenOdd(Vector256<double> low, Vector256<double> high) =>
+            (Avx2.Permute4x64(Avx.UnpackLow(low, high), 0xD8), Avx2.Permute4x64(Avx.UnpackHigh(low, high), 0xD8));
+
         // Eight pixels → (pixels 0,2,4,6 and 1,3,5,7) / 255, divided exactly as the scalar path divides.
         private static (Vector256<double> Even, Vector256<double> Odd) EvenOdd(ReadOnlySpan<byte> eight)
         {
             var bytes = Vector128.CreateScalar(MemoryMarshal.Read<ulong>(eight)).AsByte();
             Vector256<int> ints = Avx2.ConvertToVector256Int32(bytes);
-            var low = Avx.ConvertToVector256Double(ints.GetLower()) / Max;
-            var high = Avx.ConvertToVector256Double(ints.GetUpper()) / Max;
-            var even = Avx2.Permute4x64(Avx.UnpackLow(low, high), 0xD8);
-            var odd = Avx2.Permute4x64(Avx.UnpackHigh(low, high), 0xD8);
-            return (even, odd);
+            return EvenOdd(Avx.ConvertToVector256Double(ints.GetLower()) / Max, Avx.ConvertToVector256Double(ints.GetUpper()) / Max);
         }
     }
 
@@ -271,6 +294,25 @@ public static class HaarWavelet
     private static void Decompose(double[] x, int n, double[] aa, double[] da, double[] ad, double[] dd)
     {
         int half = n / 2;
+        if (Avx2.IsSupported && half % 4 == 0)
+        {
+            for (int o = 0; o < half; o++)
+            {
+                for (int p = 0; p < half; p += 4)
+                {
+                    var b = BlockVector.FromDoubles(x, n, o, p);
+                    b.Details(out var vda, out var vad, out var vdd);
+                    nuint i = (nuint)((o * half) + p);
+                    b.Approximation().StoreUnsafe(ref aa[0], i);
+                    vda.StoreUnsafe(ref da[0], i);
+                    vad.StoreUnsafe(ref ad[0], i);
+                    vdd.StoreUnsafe(ref dd[0], i);
+                }
+            }
+
+            return;
+        }
+
         for (int o = 0; o < half; o++)
         {
             int top = 2 * o * n;
@@ -297,6 +339,19 @@ public static class HaarWavelet
     private static void ApproximationOnly(double[] x, int n, double[] aa)
     {
         int half = n / 2;
+        if (Avx2.IsSupported && half % 4 == 0)
+        {
+            for (int o = 0; o < half; o++)
+            {
+                for (int p = 0; p < half; p += 4)
+                {
+                    BlockVector.FromDoubles(x, n, o, p).Approximation().StoreUnsafe(ref aa[0], (nuint)((o * half) + p));
+                }
+            }
+
+            return;
+        }
+
         for (int o = 0; o < half; o++)
         {
             int top = 2 * o * n;
@@ -315,6 +370,24 @@ public static class HaarWavelet
     private static void Reconstruct(double[] aa, double[] da, double[] ad, double[] dd, int half, double[] x)
     {
         int n = half * 2;
+        if (Avx2.IsSupported && half % 4 == 0)
+        {
+            for (int o = 0; o < half; o++)
+            {
+                for (int p = 0; p < half; p += 4)
+                {
+                    nuint i = (nuint)((o * half) + p);
+                    BlockVector.Reconstruct(
+                        Vector256.LoadUnsafe(ref aa[0], i),
+                        Vector256.LoadUnsafe(ref da[0], i),
+                        Vector256.LoadUnsafe(ref ad[0], i),
+                        Vector256.LoadUnsafe(ref dd[0], i)).Store(x, n, o, p);
+                }
+            }
+
+            return;
+        }
+
         for (int o = 0; o < half; o++)
         {
             int top = 2 * o * n;

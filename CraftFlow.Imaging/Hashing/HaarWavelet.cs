@@ -36,6 +36,11 @@ public static class HaarWavelet
             throw new ArgumentException("Sizes must be powers of two with 2 <= hashSize <= size.");
         }
 
+        if (Avx2.IsSupported && size >= 32 && hashSize * 4 <= size)
+        {
+            return TwoLevelFused(pixels, size, hashSize);
+        }
+
         int half = size / 2;
         double[] coarse = ArrayPool<double>.Shared.Rent(half * half);
         bool vectorized = Avx2.IsSupported && half % 4 == 0 && size > hashSize;
@@ -121,6 +126,96 @@ public static class HaarWavelet
     }
 
     /// <summary>Returns a pooled array (or <paramref name="input"/> itself when size is 1).</summary>
+    /// <summary>
+    /// The same computation with the two finest levels never stored: pass 1 turns each 4×4 pixel tile into
+    /// its level-2 coefficients, the round trip runs from level 2 up, and pass 2 rebuilds each tile (level-2
+    /// reconstruction, then the four level-1 blocks from recomputed details), taking the first two
+    /// approximation-only steps on the spot. Every lane performs the scalar operations in the scalar order.
+    /// Saves most of the memory traffic, which is what the whash time is made of.
+    /// </summary>
+    private static double[] TwoLevelFused(ReadOnlySpan<byte> pixels, int size, int hashSize)
+    {
+        var pool = ArrayPool<double>.Shared;
+        int quarter = size / 4;
+        int count = quarter * quarter;
+        double[] aa2 = pool.Rent(count), da2 = pool.Rent(count), ad2 = pool.Rent(count), dd2 = pool.Rent(count);
+        for (int q = 0; q < quarter; q++)
+        {
+            for (int p2 = 0; p2 < quarter; p2 += 4)
+            {
+                int p = 2 * p2;
+                var top = BlockVector.Pair(
+                    BlockVector.FromPixels(pixels, size, 2 * q, p).Approximation(),
+                    BlockVector.FromPixels(pixels, size, 2 * q, p + 4).Approximation(),
+                    BlockVector.FromPixels(pixels, size, (2 * q) + 1, p).Approximation(),
+                    BlockVector.FromPixels(pixels, size, (2 * q) + 1, p + 4).Approximation());
+                top.Details(out var da, out var ad, out var dd);
+                nuint i = (nuint)((q * quarter) + p2);
+                top.Approximation().StoreUnsafe(ref aa2[0], i);
+                da.StoreUnsafe(ref da2[0], i);
+                ad.StoreUnsafe(ref ad2[0], i);
+                dd.StoreUnsafe(ref dd2[0], i);
+            }
+        }
+
+        double[] roundTripped = RoundTrip(aa2, quarter);
+        if (!ReferenceEquals(roundTripped, aa2))
+        {
+            pool.Return(aa2);
+        }
+
+        double[] result = pool.Rent(count);
+        for (int q = 0; q < quarter; q++)
+        {
+            for (int p2 = 0; p2 < quarter; p2 += 4)
+            {
+                nuint i = (nuint)((q * quarter) + p2);
+                var level2 = BlockVector.Reconstruct(
+                    Vector256.LoadUnsafe(ref roundTripped[0], i),
+                    Vector256.LoadUnsafe(ref da2[0], i),
+                    Vector256.LoadUnsafe(ref ad2[0], i),
+                    Vector256.LoadUnsafe(ref dd2[0], i));
+                (var c0a, var c0b) = BlockVector.Interleave(level2.X00, level2.X01);
+                (var c1a, var c1b) = BlockVector.Interleave(level2.X10, level2.X11);
+                int p = 2 * p2;
+                BlockVector.Pair(
+                    Level1(pixels, size, 2 * q, p, c0a),
+                    Level1(pixels, size, 2 * q, p + 4, c0b),
+                    Level1(pixels, size, (2 * q) + 1, p, c1a),
+                    Level1(pixels, size, (2 * q) + 1, p + 4, c1b)).Approximation().StoreUnsafe(ref result[0], i);
+            }
+        }
+
+        pool.Return(roundTripped);
+        pool.Return(da2);
+        pool.Return(ad2);
+        pool.Return(dd2);
+
+        int n = quarter;
+        while (n > hashSize)
+        {
+            int next = n / 2;
+            var aa = pool.Rent(next * next);
+            ApproximationOnly(result, n, aa);
+            pool.Return(result);
+            result = aa;
+            n = next;
+        }
+
+        var low = result.AsSpan(0, hashSize * hashSize).ToArray();
+        pool.Return(result);
+        return low;
+    }
+
+    // Level-1 blocks (o, p..p+3): details recomputed from the pixels, reconstructed with the round-tripped
+    // approximation, then their approximation-only value.
+    private static Vector256<double> Level1(ReadOnlySpan<byte> pixels, int size, int o, int p, Vector256<double> approximation)
+    {
+        var b = BlockVector.FromPixels(pixels, size, o, p);
+        b.Details(out var da, out var ad, out var dd);
+        return BlockVector.Reconstruct(approximation, da, ad, dd).Approximation();
+    }
+
     private static double[] RoundTrip(double[] input, int size)
     {
         double[] approx = input;
@@ -228,12 +323,30 @@ public static class HaarWavelet
             StoreInterleaved(X10, X11, x, top + n);
         }
 
-        private static void StoreInterleaved(Vector256<double> even, Vector256<double> odd, double[] x, int at)
+        /// <summary>
+        /// The 2×2 blocks formed by eight consecutive values of two rows, given as (row, columns 0..3),
+        /// (row, 4..7) for the top row and the same for the bottom row.
+        /// </summary>
+        public static BlockVector Pair(Vector256<double> topLow, Vector256<double> topHigh, Vector256<double> bottomLow, Vector256<double> bottomHigh)
+        {
+            (var x00, var x01) = EvenOdd(topLow, topHigh);
+            (var x10, var x11) = EvenOdd(bottomLow, bottomHigh);
+            return new BlockVector(x00, x01, x10, x11);
+        }
+
+        /// <summary>Inverse of the even/odd split: (e0 o0 e1 o1, e2 o2 e3 o3).</summary>
+        public static (Vector256<double> Low, Vector256<double> High) Interleave(Vector256<double> even, Vector256<double> odd)
         {
             var lo = Avx.UnpackLow(even, odd);   // e0 o0 e2 o2
             var hi = Avx.UnpackHigh(even, odd);  // e1 o1 e3 o3
-            Avx.Permute2x128(lo, hi, 0x20).StoreUnsafe(ref x[0], (nuint)at);
-            Avx.Permute2x128(lo, hi, 0x31).StoreUnsafe(ref x[0], (nuint)(at + 4));
+            return (Avx.Permute2x128(lo, hi, 0x20), Avx.Permute2x128(lo, hi, 0x31));
+        }
+
+        private static void StoreInterleaved(Vector256<double> even, Vector256<double> odd, double[] x, int at)
+        {
+            (var low, var high) = Interleave(even, odd);
+            low.StoreUnsafe(ref x[0], (nuint)at);
+            high.StoreUnsafe(ref x[0], (nuint)(at + 4));
         }
 
         private static (Vector256<double> Even, Vector256<double> Odd) EvenOdd(Vector256<double> low, Vector256<double> high) =>

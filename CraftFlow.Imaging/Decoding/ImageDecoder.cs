@@ -218,9 +218,10 @@ public static class ImageDecoder
         MagickWarningException? corruption = null;
         image.Warning += (_, e) =>
         {
-            // A truncated JPEG/PNG decodes "successfully" with a corrupt-image warning and grey or missing
-            // rows; Pillow refuses such files too, so they are rejected rather than hashed.
-            if (e.Exception is MagickCorruptImageWarningException)
+            // A truncated file decodes "successfully" with a corrupt-image warning and grey or missing rows;
+            // Pillow refuses such files too, so they are rejected rather than hashed. libjpeg's benign
+            // warnings (stray bytes between segments and the like), which Pillow ignores, are not.
+            if (e.Exception is MagickCorruptImageWarningException && !IsBenignJpegWarning(header.Format, e.Message))
             {
                 corruption ??= e.Exception;
             }
@@ -263,6 +264,14 @@ public static class ImageDecoder
         }
     }
 
+    private static bool IsBenignJpegWarning(ImageContainerFormat format, string message) =>
+        format == ImageContainerFormat.Jpeg
+        && !message.Contains("Premature end", StringComparison.OrdinalIgnoreCase)
+        && (message.Contains("extraneous bytes", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("Invalid SOS parameters", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("Inconsistent progression", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("Unknown APP", StringComparison.OrdinalIgnoreCase));
+
     private static MagickReadSettings CreateReadSettings(ImageContainerFormat format) => new()
     {
         Format = ImageFormatSniffer.ToMagickFormat(format),
@@ -274,7 +283,8 @@ public static class ImageDecoder
     {
         MagickResourceLimitErrorException or MagickResourceLimitWarningException =>
             new ImageRejectedException(ImageRejectionReason.TooManyPixels, "The image exceeds the decoder's resource limits.", ex),
-        _ when ex.Message.Contains("ExceedsLimit", StringComparison.OrdinalIgnoreCase) =>
+        _ when ex.Message.Contains("ExceedsLimit", StringComparison.OrdinalIgnoreCase)
+            || ex.Message.Contains("ResourcesExhausted", StringComparison.OrdinalIgnoreCase) =>
             new ImageRejectedException(ImageRejectionReason.TooManyPixels, "The image exceeds the decoder's resource limits.", ex),
         MagickMissingDelegateErrorException =>
             new ImageRejectedException(ImageRejectionReason.UnsupportedFormat, "The image format is not supported.", ex),

@@ -37,6 +37,17 @@ public class ImageDecoderTests
     }
 
     [Fact]
+    public void Jpeg_with_stray_bytes_before_a_marker_still_hashes_like_the_clean_file()
+    {
+        // libjpeg warns "extraneous bytes before marker" and decodes normally; Pillow accepts such files.
+        byte[] clean = File.ReadAllBytes(ImagehashFixtures.PathOf("images/img03_shapes_640x480_q90.jpg"));
+        int dqt = clean.AsSpan().IndexOf([(byte)0xFF, (byte)0xDB]);
+        Assert.True(dqt > 2);
+        byte[] stray = [.. clean[..dqt], 0x00, 0x00, 0x00, .. clean[dqt..]];
+        Assert.Equal(PerceptualHasher.Compute(new MemoryStream(clean)), PerceptualHasher.Compute(new MemoryStream(stray)));
+    }
+
+    [Fact]
     public void Header_is_read_without_decoding()
     {
         byte[] png = File.ReadAllBytes(ImagehashFixtures.PathOf("images/img03_shapes_640x480.png"));

@@ -42,6 +42,20 @@ public class RenderingTests
     }
 
     [Fact]
+    public void Mockup_rotated_45_degrees_leaves_the_corners_of_the_area_uncovered()
+    {
+        byte[] template = Solid(MagickColors.White, 600, 600, MagickFormat.Png);
+        byte[] design = Solid(MagickColors.Red, 100, 100, MagickFormat.Png);
+
+        // A 400x400 square turned 45° about (300,300): a diamond reaching (300±283, 300) and (300, 300±283).
+        using var mockup = Load(MockupCompositor.Render(template, new PrintArea(100, 100, 400, 400, 45), design));
+        AssertColor(mockup, 300, 300, 255, 0, 0);
+        AssertColor(mockup, 300, 40, 255, 0, 0);    // top vertex region, outside the unrotated square
+        AssertColor(mockup, 110, 110, 255, 255, 255); // corner of the unrotated square, now uncovered
+        AssertColor(mockup, 490, 490, 255, 255, 255);
+    }
+
+    [Fact]
     public void Mockup_keeps_template_visible_under_transparent_design_pixels()
     {
         byte[] template = Solid(MagickColors.Blue, 400, 400, MagickFormat.Png);

@@ -48,6 +48,14 @@ public class ImageDecoderTests
     }
 
     [Fact]
+    public void Magick_memory_limit_derives_from_the_process_limit()
+    {
+        var options = new ImagingOptions().WithProcessMemoryLimit(7000);
+        Assert.Equal((ulong)(7000 * 1024.0 * 1024.0 / 3), options.MagickMemoryLimitBytes);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ImagingOptions().WithProcessMemoryLimit(0));
+    }
+
+    [Fact]
     public void Header_is_read_without_decoding()
     {
         byte[] png = File.ReadAllBytes(ImagehashFixtures.PathOf("images/img03_shapes_640x480.png"));

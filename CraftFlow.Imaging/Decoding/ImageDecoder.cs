@@ -168,7 +168,8 @@ public static class ImageDecoder
             }
         }
 
-        return new GrayImage(width, height, gray);
+        var frame = new GrayImage(width, height, gray);
+        return header.Format == ImageContainerFormat.Gif ? PlaceGifFrameOnScreen(image, frame, header) : frame;
     }
 
     /// <summary>
@@ -207,6 +208,46 @@ public static class ImageDecoder
     {
         options ??= ImagingOptions.Default;
         return DecodeForRendering(ReadBounded(stream, options), options);
+    }
+
+    /// <summary>
+    /// A GIF's first frame may be smaller than its logical screen. Pillow returns the whole screen, with the
+    /// area outside the frame at palette index 0; ImageMagick returns only the frame (and its page offset).
+    /// </summary>
+    private static GrayImage PlaceGifFrameOnScreen(MagickImage image, GrayImage frame, ImageHeader header)
+    {
+        int screenWidth = header.Width, screenHeight = header.Height;
+        int left = image.Page.X, top = image.Page.Y;
+        if ((frame.Width == screenWidth && frame.Height == screenHeight) || screenWidth <= 0 || screenHeight <= 0)
+        {
+            return frame;
+        }
+
+        byte fill = 0;
+        if (image.ColormapSize > 0 && image.GetColormapColor(0) is { } first)
+        {
+            fill = PillowGrayscale.Luma(first.R, first.G, first.B);
+        }
+
+        var screen = new byte[(long)screenWidth * screenHeight];
+        screen.AsSpan().Fill(fill);
+        for (int y = 0; y < frame.Height; y++)
+        {
+            int sy = y + top;
+            if (sy < 0 || sy >= screenHeight)
+            {
+                continue;
+            }
+
+            int x0 = Math.Max(0, -left);
+            int x1 = Math.Min(frame.Width, screenWidth - left);
+            if (x1 > x0)
+            {
+                frame.Span.Slice((y * frame.Width) + x0, x1 - x0).CopyTo(screen.AsSpan((sy * screenWidth) + left + x0));
+            }
+        }
+
+        return new GrayImage(screenWidth, screenHeight, screen);
     }
 
     private static int ChannelIndex(IUnsafePixelCollection<byte> pixels, PixelChannel channel) =>

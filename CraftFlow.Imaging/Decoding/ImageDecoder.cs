@@ -119,6 +119,11 @@ public static class ImageDecoder
             {
                 return sixteenBitTiff;
             }
+
+            if (header.Format == ImageContainerFormat.Bmp && SixteenBitBmpDecoder.TryDecodeToGray(data) is { } sixteenBitBmp)
+            {
+                return sixteenBitBmp;
+            }
         }
         catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentException or OverflowException or InvalidDataException)
         {

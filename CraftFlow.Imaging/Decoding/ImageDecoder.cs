@@ -115,7 +115,7 @@ public static class ImageDecoder
                 return SixteenBitPngDecoder.DecodeToGray(data);
             }
 
-            if (header.Format == ImageContainerFormat.Tiff && SixteenBitTiffDecoder.TryDecodeToGray(data) is { } sixteenBitTiff)
+            if (header.Format == ImageContainerFormat.Tiff && RawTiffDecoder.TryDecodeToGray(data) is { } sixteenBitTiff)
             {
                 return sixteenBitTiff;
             }

@@ -27,6 +27,27 @@ public class ImageDecoderTests
     }
 
     [Fact]
+    public void Hashing_in_parallel_gives_the_serial_results()
+    {
+        var files = ImagehashFixtures.Images.Select(i => File.ReadAllBytes(ImagehashFixtures.PathOf(i.File))).ToArray();
+        var serial = files.Select(f => PerceptualHasher.Compute(new MemoryStream(f))).ToArray();
+        var parallel = new ImageHashes[files.Length];
+        Parallel.For(0, files.Length * 3, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            var h = PerceptualHasher.Compute(new MemoryStream(files[i % files.Length]));
+            if (i >= files.Length * 2)
+            {
+                parallel[i % files.Length] = h;
+            }
+            else
+            {
+                Assert.Equal(serial[i % files.Length], h);
+            }
+        });
+        Assert.Equal(serial, parallel);
+    }
+
+    [Fact]
     public void Hashes_ignore_exif_orientation_but_rendering_applies_it()
     {
         byte[] jpeg = File.ReadAllBytes(Path.Combine(PillowDecoderCaseTests.Directory(), "exif6.jpg"));

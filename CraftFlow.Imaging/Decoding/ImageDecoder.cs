@@ -189,6 +189,21 @@ public static class ImageDecoder
         try
         {
             image.AutoOrient();
+
+            // Outputs are stripped of metadata, so an embedded ICC profile (Adobe RGB, a print CMYK profile)
+            // must be applied now or its colours would be shown as if they were sRGB.
+            if (image.GetColorProfile() is not null)
+            {
+                try
+                {
+                    image.TransformColorSpace(ColorProfiles.SRGB);
+                }
+                catch (MagickException)
+                {
+                    // A broken profile is ignored; the naive conversion below still yields sRGB.
+                }
+            }
+
             // CMYK and grayscale sources become sRGB so colour composited onto them stays colour.
             if (image.ColorSpace != ColorSpace.sRGB)
             {

@@ -104,6 +104,22 @@ public class RenderingTests
     }
 
     [Fact]
+    public void Thumbnail_applies_an_embedded_cmyk_profile()
+    {
+        // Red becomes CMYK (0, 100 %, 100 %, 0); under US Web Coated SWOP that ink is about sRGB (237, 29, 38),
+        // while the naive CMYK formula would give pure (255, 0, 0).
+        using var cmyk = new MagickImage(MagickColors.Red, 40, 40);
+        cmyk.ColorSpace = ColorSpace.CMYK;
+        cmyk.SetProfile(ColorProfiles.USWebCoatedSWOP);
+        byte[] jpeg = cmyk.ToByteArray(MagickFormat.Jpeg);
+
+        using var thumb = Load(ThumbnailRenderer.Render(jpeg));
+        using var pixels = thumb.GetPixels();
+        var color = pixels.GetPixel(20, 20).ToColor()!;
+        Assert.True(color.R is > 200 and < 250 && color.G is > 12 and < 60 && color.B is > 15 and < 70, $"({color.R},{color.G},{color.B})");
+    }
+
+    [Fact]
     public void Thumbnail_of_corrupt_input_is_rejected()
     {
         Assert.Throws<ImageRejectedException>(() => ThumbnailRenderer.Render([0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]));

@@ -23,4 +23,18 @@ public sealed class ImagingOptions
     /// Derive it from <c>MEMORY_LIMIT_MB</c> in the host.
     /// </summary>
     public ulong MagickMemoryLimitBytes { get; set; } = 2UL * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Gives ImageMagick's pixel cache a share of the process budget (<c>MEMORY_LIMIT_MB</c>): by default a
+    /// third, since the hash path also holds the file bytes and a grayscale copy, and a worker may run two
+    /// jobs at once.
+    /// </summary>
+    public ImagingOptions WithProcessMemoryLimit(int memoryLimitMb, double magickShare = 1.0 / 3)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(memoryLimitMb);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(magickShare);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(magickShare, 1.0);
+        MagickMemoryLimitBytes = (ulong)(memoryLimitMb * 1024.0 * 1024.0 * magickShare);
+        return this;
+    }
 }

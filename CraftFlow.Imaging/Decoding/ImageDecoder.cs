@@ -115,9 +115,14 @@ public static class ImageDecoder
                 return SixteenBitPngDecoder.DecodeToGray(data);
             }
 
-            if (header.Format == ImageContainerFormat.Tiff && SixteenBitTiffDecoder.TryDecodeToGray(data) is { } sixteenBitTiff)
+            if (header.Format == ImageContainerFormat.Tiff && RawTiffDecoder.TryDecodeToGray(data) is { } sixteenBitTiff)
             {
                 return sixteenBitTiff;
+            }
+
+            if (header.Format == ImageContainerFormat.Bmp && SixteenBitBmpDecoder.TryDecodeToGray(data) is { } sixteenBitBmp)
+            {
+                return sixteenBitBmp;
             }
         }
         catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentException or OverflowException or InvalidDataException)
@@ -168,7 +173,8 @@ public static class ImageDecoder
             }
         }
 
-        return new GrayImage(width, height, gray);
+        var frame = new GrayImage(width, height, gray);
+        return header.Format == ImageContainerFormat.Gif ? PlaceGifFrameOnScreen(image, frame, header) : frame;
     }
 
     /// <summary>
@@ -183,6 +189,21 @@ public static class ImageDecoder
         try
         {
             image.AutoOrient();
+
+            // Outputs are stripped of metadata, so an embedded ICC profile (Adobe RGB, a print CMYK profile)
+            // must be applied now or its colours would be shown as if they were sRGB.
+            if (image.GetColorProfile() is not null)
+            {
+                try
+                {
+                    image.TransformColorSpace(ColorProfiles.SRGB);
+                }
+                catch (MagickException)
+                {
+                    // A broken profile is ignored; the naive conversion below still yields sRGB.
+                }
+            }
+
             // CMYK and grayscale sources become sRGB so colour composited onto them stays colour.
             if (image.ColorSpace != ColorSpace.sRGB)
             {
@@ -209,6 +230,46 @@ public static class ImageDecoder
         return DecodeForRendering(ReadBounded(stream, options), options);
     }
 
+    /// <summary>
+    /// A GIF's first frame may be smaller than its logical screen. Pillow returns the whole screen, with the
+    /// area outside the frame at palette index 0; ImageMagick returns only the frame (and its page offset).
+    /// </summary>
+    private static GrayImage PlaceGifFrameOnScreen(MagickImage image, GrayImage frame, ImageHeader header)
+    {
+        int screenWidth = header.Width, screenHeight = header.Height;
+        int left = image.Page.X, top = image.Page.Y;
+        if ((frame.Width == screenWidth && frame.Height == screenHeight) || screenWidth <= 0 || screenHeight <= 0)
+        {
+            return frame;
+        }
+
+        byte fill = 0;
+        if (image.ColormapSize > 0 && image.GetColormapColor(0) is { } first)
+        {
+            fill = PillowGrayscale.Luma(first.R, first.G, first.B);
+        }
+
+        var screen = new byte[(long)screenWidth * screenHeight];
+        screen.AsSpan().Fill(fill);
+        for (int y = 0; y < frame.Height; y++)
+        {
+            int sy = y + top;
+            if (sy < 0 || sy >= screenHeight)
+            {
+                continue;
+            }
+
+            int x0 = Math.Max(0, -left);
+            int x1 = Math.Min(frame.Width, screenWidth - left);
+            if (x1 > x0)
+            {
+                frame.Span.Slice((y * frame.Width) + x0, x1 - x0).CopyTo(screen.AsSpan((sy * screenWidth) + left + x0));
+            }
+        }
+
+        return new GrayImage(screenWidth, screenHeight, screen);
+    }
+
     private static int ChannelIndex(IUnsafePixelCollection<byte> pixels, PixelChannel channel) =>
         pixels.GetChannelIndex(channel) is { } index ? (int)index : -1;
 
@@ -218,9 +279,10 @@ public static class ImageDecoder
         MagickWarningException? corruption = null;
         image.Warning += (_, e) =>
         {
-            // A truncated JPEG/PNG decodes "successfully" with a corrupt-image warning and grey or missing
-            // rows; Pillow refuses such files too, so they are rejected rather than hashed.
-            if (e.Exception is MagickCorruptImageWarningException)
+            // A truncated file decodes "successfully" with a corrupt-image warning and grey or missing rows;
+            // Pillow refuses such files too, so they are rejected rather than hashed. libjpeg's benign
+            // warnings (stray bytes between segments and the like), which Pillow ignores, are not.
+            if (e.Exception is MagickCorruptImageWarningException && !IsBenignJpegWarning(header.Format, e.Message))
             {
                 corruption ??= e.Exception;
             }
@@ -263,6 +325,14 @@ public static class ImageDecoder
         }
     }
 
+    private static bool IsBenignJpegWarning(ImageContainerFormat format, string message) =>
+        format == ImageContainerFormat.Jpeg
+        && !message.Contains("Premature end", StringComparison.OrdinalIgnoreCase)
+        && (message.Contains("extraneous bytes", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("Invalid SOS parameters", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("Inconsistent progression", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("Unknown APP", StringComparison.OrdinalIgnoreCase));
+
     private static MagickReadSettings CreateReadSettings(ImageContainerFormat format) => new()
     {
         Format = ImageFormatSniffer.ToMagickFormat(format),
@@ -274,7 +344,8 @@ public static class ImageDecoder
     {
         MagickResourceLimitErrorException or MagickResourceLimitWarningException =>
             new ImageRejectedException(ImageRejectionReason.TooManyPixels, "The image exceeds the decoder's resource limits.", ex),
-        _ when ex.Message.Contains("ExceedsLimit", StringComparison.OrdinalIgnoreCase) =>
+        _ when ex.Message.Contains("ExceedsLimit", StringComparison.OrdinalIgnoreCase)
+            || ex.Message.Contains("ResourcesExhausted", StringComparison.OrdinalIgnoreCase) =>
             new ImageRejectedException(ImageRejectionReason.TooManyPixels, "The image exceeds the decoder's resource limits.", ex),
         MagickMissingDelegateErrorException =>
             new ImageRejectedException(ImageRejectionReason.UnsupportedFormat, "The image format is not supported.", ex),

@@ -33,8 +33,8 @@ public static class MagickResourceGuard
             // No spilling of the pixel cache to temporary files: over the memory limit means failure.
             ResourceLimits.Disk = 0;
 
-            // Multi-frame inputs (animated GIF/WebP, multi-page TIFF) only ever need their first frame.
-            ResourceLimits.ListLength = 64;
+            // No list-length limit: it is process-wide and would also cap legitimate multi-frame work
+            // elsewhere; our reads ask for the first frame only (FrameCount = 1), and the coders stop there.
             applied = wanted;
         }
     }

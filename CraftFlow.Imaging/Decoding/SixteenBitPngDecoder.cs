@@ -77,63 +77,46 @@ internal static class SixteenBitPngDecoder
         }
 
         int bytesPerPixel = channels * 2;
-        long expected = 0;
         var passes = interlace == 1 ? Adam7 : [(0, 0, 1, 1)];
-        foreach (var (x0, y0, dx, dy) in passes)
-        {
-            long pw = (width - x0 + dx - 1) / dx;
-            long ph = (height - y0 + dy - 1) / dy;
-            if (pw > 0 && ph > 0)
-            {
-                expected += ph * (1 + (pw * bytesPerPixel));
-            }
-        }
 
-        if (expected > int.MaxValue)
-        {
-            throw new ImageRejectedException(ImageRejectionReason.TooManyPixels, "PNG too large to decode.");
-        }
-
-        var raw = new byte[expected];
+        // Rows are inflated one at a time: a tiny file declaring a large image costs at most the gray output
+        // (bounded by the pixel limit checked before), never a buffer for all of its 16-bit samples.
+        var gray = new byte[(long)width * height];
         idat.Position = 0;
         try
         {
             using var inflater = new ZLibStream(idat, CompressionMode.Decompress);
-            inflater.ReadExactly(raw);
+            foreach (var (x0, y0, dx, dy) in passes)
+            {
+                int pw = (width - x0 + dx - 1) / dx;
+                int ph = (height - y0 + dy - 1) / dy;
+                if (pw <= 0 || ph <= 0)
+                {
+                    continue;
+                }
+
+                int stride = checked(pw * bytesPerPixel);
+                var previous = new byte[stride];
+                var current = new byte[stride + 1];
+                for (int row = 0; row < ph; row++)
+                {
+                    inflater.ReadExactly(current);
+                    byte filter = current[0];
+                    Span<byte> line = current.AsSpan(1);
+                    Unfilter(filter, line, previous, bytesPerPixel);
+                    int y = y0 + (row * dy);
+                    for (int i = 0; i < pw; i++)
+                    {
+                        gray[(y * (long)width) + x0 + (i * dx)] = ToPillowGray(line.Slice(i * bytesPerPixel, bytesPerPixel), colorType);
+                    }
+
+                    line.CopyTo(previous);
+                }
+            }
         }
         catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException)
         {
             throw new ImageRejectedException(ImageRejectionReason.Corrupt, "PNG image data is corrupt or truncated.", ex);
-        }
-
-        var gray = new byte[width * height];
-        int rawOffset = 0;
-        foreach (var (x0, y0, dx, dy) in passes)
-        {
-            int pw = (width - x0 + dx - 1) / dx;
-            int ph = (height - y0 + dy - 1) / dy;
-            if (pw <= 0 || ph <= 0)
-            {
-                continue;
-            }
-
-            int stride = pw * bytesPerPixel;
-            var previous = new byte[stride];
-            var current = new byte[stride];
-            for (int row = 0; row < ph; row++)
-            {
-                byte filter = raw[rawOffset];
-                raw.AsSpan(rawOffset + 1, stride).CopyTo(current);
-                rawOffset += 1 + stride;
-                Unfilter(filter, current, previous, bytesPerPixel);
-                int y = y0 + (row * dy);
-                for (int i = 0; i < pw; i++)
-                {
-                    gray[(y * width) + x0 + (i * dx)] = ToPillowGray(current.AsSpan(i * bytesPerPixel, bytesPerPixel), colorType);
-                }
-
-                (previous, current) = (current, previous);
-            }
         }
 
         return new GrayImage(width, height, gray);

@@ -21,8 +21,6 @@ public static class Dct
         }
 
         double[] cos = size == 32 && keep <= 8 ? Cosines32 : size == 64 && keep <= 16 ? Cosines64 : CosineTable(size, keep);
-        int cosRows = cos.Length / size;
-        _ = cosRows;
 
         // Vertical transform of every column, kept rows only: T[u][n] = Σ_m C[u][m] · P[m][n].
         Span<double> columnPass = keep * size <= 1024 ? stackalloc double[keep * size] : new double[keep * size];

@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace CraftFlow.Imaging.Hashing;
 
@@ -33,10 +36,26 @@ public static class HaarWavelet
             throw new ArgumentException("Sizes must be powers of two with 2 <= hashSize <= size.");
         }
 
+        if (Avx2.IsSupported && size >= 32 && hashSize * 4 <= size)
+        {
+            return TwoLevelFused(pixels, size, hashSize);
+        }
+
         int half = size / 2;
         double[] coarse = ArrayPool<double>.Shared.Rent(half * half);
+        bool vectorized = Avx2.IsSupported && half % 4 == 0 && size > hashSize;
         for (int o = 0; o < half; o++)
         {
+            if (vectorized)
+            {
+                for (int p = 0; p < half; p += 4)
+                {
+                    BlockVector.FromPixels(pixels, size, o, p).Approximation().StoreUnsafe(ref coarse[0], (nuint)((o * half) + p));
+                }
+
+                continue;
+            }
+
             for (int p = 0; p < half; p++)
             {
                 var b = Block.FromPixels(pixels, size, o, p);
@@ -56,6 +75,19 @@ public static class HaarWavelet
         double[] result = ArrayPool<double>.Shared.Rent(reduce ? half * half : size * size);
         for (int o = 0; o < half; o++)
         {
+            if (vectorized)
+            {
+                for (int p = 0; p < half; p += 4)
+                {
+                    var b = BlockVector.FromPixels(pixels, size, o, p);
+                    b.Details(out var da, out var ad, out var dd);
+                    var aa = Vector256.LoadUnsafe(ref coarse[0], (nuint)((o * half) + p));
+                    BlockVector.Reconstruct(aa, da, ad, dd).Approximation().StoreUnsafe(ref result[0], (nuint)((o * half) + p));
+                }
+
+                continue;
+            }
+
             for (int p = 0; p < half; p++)
             {
                 var b = Block.FromPixels(pixels, size, o, p);
@@ -94,6 +126,96 @@ public static class HaarWavelet
     }
 
     /// <summary>Returns a pooled array (or <paramref name="input"/> itself when size is 1).</summary>
+    /// <summary>
+    /// The same computation with the two finest levels never stored: pass 1 turns each 4×4 pixel tile into
+    /// its level-2 coefficients, the round trip runs from level 2 up, and pass 2 rebuilds each tile (level-2
+    /// reconstruction, then the four level-1 blocks from recomputed details), taking the first two
+    /// approximation-only steps on the spot. Every lane performs the scalar operations in the scalar order.
+    /// Saves most of the memory traffic, which is what the whash time is made of.
+    /// </summary>
+    private static double[] TwoLevelFused(ReadOnlySpan<byte> pixels, int size, int hashSize)
+    {
+        var pool = ArrayPool<double>.Shared;
+        int quarter = size / 4;
+        int count = quarter * quarter;
+        double[] aa2 = pool.Rent(count), da2 = pool.Rent(count), ad2 = pool.Rent(count), dd2 = pool.Rent(count);
+        for (int q = 0; q < quarter; q++)
+        {
+            for (int p2 = 0; p2 < quarter; p2 += 4)
+            {
+                int p = 2 * p2;
+                var top = BlockVector.Pair(
+                    BlockVector.FromPixels(pixels, size, 2 * q, p).Approximation(),
+                    BlockVector.FromPixels(pixels, size, 2 * q, p + 4).Approximation(),
+                    BlockVector.FromPixels(pixels, size, (2 * q) + 1, p).Approximation(),
+                    BlockVector.FromPixels(pixels, size, (2 * q) + 1, p + 4).Approximation());
+                top.Details(out var da, out var ad, out var dd);
+                nuint i = (nuint)((q * quarter) + p2);
+                top.Approximation().StoreUnsafe(ref aa2[0], i);
+                da.StoreUnsafe(ref da2[0], i);
+                ad.StoreUnsafe(ref ad2[0], i);
+                dd.StoreUnsafe(ref dd2[0], i);
+            }
+        }
+
+        double[] roundTripped = RoundTrip(aa2, quarter);
+        if (!ReferenceEquals(roundTripped, aa2))
+        {
+            pool.Return(aa2);
+        }
+
+        double[] result = pool.Rent(count);
+        for (int q = 0; q < quarter; q++)
+        {
+            for (int p2 = 0; p2 < quarter; p2 += 4)
+            {
+                nuint i = (nuint)((q * quarter) + p2);
+                var level2 = BlockVector.Reconstruct(
+                    Vector256.LoadUnsafe(ref roundTripped[0], i),
+                    Vector256.LoadUnsafe(ref da2[0], i),
+                    Vector256.LoadUnsafe(ref ad2[0], i),
+                    Vector256.LoadUnsafe(ref dd2[0], i));
+                (var c0a, var c0b) = BlockVector.Interleave(level2.X00, level2.X01);
+                (var c1a, var c1b) = BlockVector.Interleave(level2.X10, level2.X11);
+                int p = 2 * p2;
+                BlockVector.Pair(
+                    Level1(pixels, size, 2 * q, p, c0a),
+                    Level1(pixels, size, 2 * q, p + 4, c0b),
+                    Level1(pixels, size, (2 * q) + 1, p, c1a),
+                    Level1(pixels, size, (2 * q) + 1, p + 4, c1b)).Approximation().StoreUnsafe(ref result[0], i);
+            }
+        }
+
+        pool.Return(roundTripped);
+        pool.Return(da2);
+        pool.Return(ad2);
+        pool.Return(dd2);
+
+        int n = quarter;
+        while (n > hashSize)
+        {
+            int next = n / 2;
+            var aa = pool.Rent(next * next);
+            ApproximationOnly(result, n, aa);
+            pool.Return(result);
+            result = aa;
+            n = next;
+        }
+
+        var low = result.AsSpan(0, hashSize * hashSize).ToArray();
+        pool.Return(result);
+        return low;
+    }
+
+    // Level-1 blocks (o, p..p+3): details recomputed from the pixels, reconstructed with the round-tripped
+    // approximation, then their approximation-only value.
+    private static Vector256<double> Level1(ReadOnlySpan<byte> pixels, int size, int o, int p, Vector256<double> approximation)
+    {
+        var b = BlockVector.FromPixels(pixels, size, o, p);
+        b.Details(out var da, out var ad, out var dd);
+        return BlockVector.Reconstruct(approximation, da, ad, dd).Approximation();
+    }
+
     private static double[] RoundTrip(double[] input, int size)
     {
         double[] approx = input;
@@ -138,6 +260,105 @@ public static class HaarWavelet
         }
 
         return approx;
+    }
+
+    /// <summary>
+    /// Four horizontally adjacent 2×2 blocks, one per lane, with exactly the operations of <see cref="Block"/>:
+    /// IEEE multiplications and additions lane by lane (no FMA), so every lane equals the scalar result.
+    /// </summary>
+    private readonly record struct BlockVector(Vector256<double> X00, Vector256<double> X01, Vector256<double> X10, Vector256<double> X11)
+    {
+        private static readonly Vector256<double> Cv = Vector256.Create(C);
+        private static readonly Vector256<double> MinusCv = Vector256.Create(-C);
+        private static readonly Vector256<double> Max = Vector256.Create(255.0);
+
+        public static BlockVector FromPixels(ReadOnlySpan<byte> pixels, int size, int o, int p)
+        {
+            int top = (2 * o * size) + (2 * p);
+            (var x00, var x01) = EvenOdd(pixels.Slice(top, 8));
+            (var x10, var x11) = EvenOdd(pixels.Slice(top + size, 8));
+            return new BlockVector(x00, x01, x10, x11);
+        }
+
+        public Vector256<double> Approximation()
+        {
+            var aLeft = (Cv * X10) + (Cv * X00);
+            var aRight = (Cv * X11) + (Cv * X01);
+            return (Cv * aRight) + (Cv * aLeft);
+        }
+
+        public void Details(out Vector256<double> da, out Vector256<double> ad, out Vector256<double> dd)
+        {
+            var aLeft = (Cv * X10) + (Cv * X00);
+            var aRight = (Cv * X11) + (Cv * X01);
+            var dLeft = (MinusCv * X10) + (Cv * X00);
+            var dRight = (MinusCv * X11) + (Cv * X01);
+            ad = (MinusCv * aRight) + (Cv * aLeft);
+            da = (Cv * dRight) + (Cv * dLeft);
+            dd = (MinusCv * dRight) + (Cv * dLeft);
+        }
+
+        public static BlockVector Reconstruct(Vector256<double> aa, Vector256<double> da, Vector256<double> ad, Vector256<double> dd)
+        {
+            var aLeft = (Cv * aa) + (Cv * ad);
+            var aRight = (Cv * aa) + (MinusCv * ad);
+            var dLeft = (Cv * da) + (Cv * dd);
+            var dRight = (Cv * da) + (MinusCv * dd);
+            return new BlockVector((Cv * aLeft) + (Cv * dLeft), (Cv * aRight) + (Cv * dRight), (Cv * aLeft) + (MinusCv * dLeft), (Cv * aRight) + (MinusCv * dRight));
+        }
+
+        public static BlockVector FromDoubles(double[] x, int n, int o, int p)
+        {
+            int top = (2 * o * n) + (2 * p);
+            (var x00, var x01) = EvenOdd(Vector256.LoadUnsafe(ref x[0], (nuint)top), Vector256.LoadUnsafe(ref x[0], (nuint)(top + 4)));
+            (var x10, var x11) = EvenOdd(Vector256.LoadUnsafe(ref x[0], (nuint)(top + n)), Vector256.LoadUnsafe(ref x[0], (nuint)(top + n + 4)));
+            return new BlockVector(x00, x01, x10, x11);
+        }
+
+        /// <summary>Writes the four blocks back interleaved: row 2o gets x00,x01,x00,x01…, row 2o+1 x10,x11….</summary>
+        public void Store(double[] x, int n, int o, int p)
+        {
+            int top = (2 * o * n) + (2 * p);
+            StoreInterleaved(X00, X01, x, top);
+            StoreInterleaved(X10, X11, x, top + n);
+        }
+
+        /// <summary>
+        /// The 2×2 blocks formed by eight consecutive values of two rows, given as (row, columns 0..3),
+        /// (row, 4..7) for the top row and the same for the bottom row.
+        /// </summary>
+        public static BlockVector Pair(Vector256<double> topLow, Vector256<double> topHigh, Vector256<double> bottomLow, Vector256<double> bottomHigh)
+        {
+            (var x00, var x01) = EvenOdd(topLow, topHigh);
+            (var x10, var x11) = EvenOdd(bottomLow, bottomHigh);
+            return new BlockVector(x00, x01, x10, x11);
+        }
+
+        /// <summary>Inverse of the even/odd split: (e0 o0 e1 o1, e2 o2 e3 o3).</summary>
+        public static (Vector256<double> Low, Vector256<double> High) Interleave(Vector256<double> even, Vector256<double> odd)
+        {
+            var lo = Avx.UnpackLow(even, odd);   // e0 o0 e2 o2
+            var hi = Avx.UnpackHigh(even, odd);  // e1 o1 e3 o3
+            return (Avx.Permute2x128(lo, hi, 0x20), Avx.Permute2x128(lo, hi, 0x31));
+        }
+
+        private static void StoreInterleaved(Vector256<double> even, Vector256<double> odd, double[] x, int at)
+        {
+            (var low, var high) = Interleave(even, odd);
+            low.StoreUnsafe(ref x[0], (nuint)at);
+            high.StoreUnsafe(ref x[0], (nuint)(at + 4));
+        }
+
+        private static (Vector256<double> Even, Vector256<double> Odd) EvenOdd(Vector256<double> low, Vector256<double> high) =>
+            (Avx2.Permute4x64(Avx.UnpackLow(low, high), 0xD8), Avx2.Permute4x64(Avx.UnpackHigh(low, high), 0xD8));
+
+        // Eight pixels → (pixels 0,2,4,6 and 1,3,5,7) / 255, divided exactly as the scalar path divides.
+        private static (Vector256<double> Even, Vector256<double> Odd) EvenOdd(ReadOnlySpan<byte> eight)
+        {
+            var bytes = Vector128.CreateScalar(MemoryMarshal.Read<ulong>(eight)).AsByte();
+            Vector256<int> ints = Avx2.ConvertToVector256Int32(bytes);
+            return EvenOdd(Avx.ConvertToVector256Double(ints.GetLower()) / Max, Avx.ConvertToVector256Double(ints.GetUpper()) / Max);
+        }
     }
 
     /// <summary>One 2×2 block (x[row][column]) and pywt's Haar operations on it.</summary>
@@ -186,6 +407,25 @@ public static class HaarWavelet
     private static void Decompose(double[] x, int n, double[] aa, double[] da, double[] ad, double[] dd)
     {
         int half = n / 2;
+        if (Avx2.IsSupported && half % 4 == 0)
+        {
+            for (int o = 0; o < half; o++)
+            {
+                for (int p = 0; p < half; p += 4)
+                {
+                    var b = BlockVector.FromDoubles(x, n, o, p);
+                    b.Details(out var vda, out var vad, out var vdd);
+                    nuint i = (nuint)((o * half) + p);
+                    b.Approximation().StoreUnsafe(ref aa[0], i);
+                    vda.StoreUnsafe(ref da[0], i);
+                    vad.StoreUnsafe(ref ad[0], i);
+                    vdd.StoreUnsafe(ref dd[0], i);
+                }
+            }
+
+            return;
+        }
+
         for (int o = 0; o < half; o++)
         {
             int top = 2 * o * n;
@@ -212,6 +452,19 @@ public static class HaarWavelet
     private static void ApproximationOnly(double[] x, int n, double[] aa)
     {
         int half = n / 2;
+        if (Avx2.IsSupported && half % 4 == 0)
+        {
+            for (int o = 0; o < half; o++)
+            {
+                for (int p = 0; p < half; p += 4)
+                {
+                    BlockVector.FromDoubles(x, n, o, p).Approximation().StoreUnsafe(ref aa[0], (nuint)((o * half) + p));
+                }
+            }
+
+            return;
+        }
+
         for (int o = 0; o < half; o++)
         {
             int top = 2 * o * n;
@@ -230,6 +483,24 @@ public static class HaarWavelet
     private static void Reconstruct(double[] aa, double[] da, double[] ad, double[] dd, int half, double[] x)
     {
         int n = half * 2;
+        if (Avx2.IsSupported && half % 4 == 0)
+        {
+            for (int o = 0; o < half; o++)
+            {
+                for (int p = 0; p < half; p += 4)
+                {
+                    nuint i = (nuint)((o * half) + p);
+                    BlockVector.Reconstruct(
+                        Vector256.LoadUnsafe(ref aa[0], i),
+                        Vector256.LoadUnsafe(ref da[0], i),
+                        Vector256.LoadUnsafe(ref ad[0], i),
+                        Vector256.LoadUnsafe(ref dd[0], i)).Store(x, n, o, p);
+                }
+            }
+
+            return;
+        }
+
         for (int o = 0; o < half; o++)
         {
             int top = 2 * o * n;

@@ -50,7 +50,7 @@ public static class PillowLanczosResizer
 
         if (!horizontal)
         {
-            ResampleVertical(source, width, height, destination, outHeight, GetCoefficients(height, outHeight));
+            ResampleVertical(source, width, destination, outHeight, GetCoefficients(height, outHeight));
             return;
         }
 
@@ -60,7 +60,7 @@ public static class PillowLanczosResizer
         {
             Span<byte> intermediate = rented.AsSpan(0, intermediateLength);
             ResampleHorizontal(source, width, height, intermediate, outWidth, GetCoefficients(width, outWidth));
-            ResampleVertical(intermediate, outWidth, height, destination, outHeight, GetCoefficients(height, outHeight));
+            ResampleVertical(intermediate, outWidth, destination, outHeight, GetCoefficients(height, outHeight));
         }
         finally
         {
@@ -110,9 +110,8 @@ public static class PillowLanczosResizer
         }
     }
 
-    private static void ResampleVertical(ReadOnlySpan<byte> source, int width, int height, Span<byte> destination, int outHeight, ResampleCoefficients c)
+    private static void ResampleVertical(ReadOnlySpan<byte> source, int width, Span<byte> destination, int outHeight, ResampleCoefficients c)
     {
-        _ = height;
         int[] rented = System.Buffers.ArrayPool<int>.Shared.Rent(width);
         try
         {

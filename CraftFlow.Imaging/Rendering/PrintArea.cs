@@ -1,8 +1,8 @@
 namespace CraftFlow.Imaging.Rendering;
 
 /// <summary>
-/// Where a design goes on a mockup template, in template pixels: the rectangle (before rotation) and a
-/// clockwise rotation in degrees about the rectangle's centre.
+/// Where a design goes on a mockup template, in pixels of the template as displayed (after its EXIF
+/// orientation): the rectangle (before rotation) and a clockwise rotation in degrees about its centre.
 /// </summary>
 public sealed record PrintArea(int X, int Y, int Width, int Height, double RotationDegrees = 0)
 {

@@ -28,6 +28,18 @@ public class HostileInputTests
     }
 
     [Fact]
+    public void Sixteen_bit_png_within_the_limit_but_without_data_fails_without_a_huge_buffer()
+    {
+        // 9000 x 9000 x RGBA16 would be 648 MB of samples; only the 81 MB gray output may be allocated.
+        byte[] png = Png(9000, 9000, bitDepth: 16, colorType: 6, idatPayload: new byte[64]);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var ex = Assert.Throws<ImageRejectedException>(() => PerceptualHasher.Compute(new MemoryStream(png)));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(ImageRejectionReason.Corrupt, ex.Reason);
+        Assert.True(allocated < 120_000_000, $"allocated {allocated:N0} bytes");
+    }
+
+    [Fact]
     public void Image_over_configured_pixel_limit_is_refused()
     {
         var options = new ImagingOptions { MaxPixels = 10_000 };
@@ -68,7 +80,9 @@ public class HostileInputTests
     [InlineData("gray16.tif")]
     [InlineData("rgb16_be.tif")]
     [InlineData("cmyk.tif")]
-    public void Truncated_or_damaged_tiff_is_corrupt(string file)
+    [InlineData("rgb555.bmp")]
+    [InlineData("rgb565_topdown.bmp")]
+    public void Truncated_or_damaged_file_for_our_own_decoders_is_rejected(string file)
     {
         byte[] whole = File.ReadAllBytes(Path.Combine(PillowDecoderCaseTests.Directory(), file));
         var truncated = Assert.Throws<ImageRejectedException>(() => PerceptualHasher.Compute(new MemoryStream(whole[..(whole.Length / 2)])));

@@ -42,6 +42,20 @@ public class RenderingTests
     }
 
     [Fact]
+    public void Mockup_rotated_45_degrees_leaves_the_corners_of_the_area_uncovered()
+    {
+        byte[] template = Solid(MagickColors.White, 600, 600, MagickFormat.Png);
+        byte[] design = Solid(MagickColors.Red, 100, 100, MagickFormat.Png);
+
+        // A 400x400 square turned 45° about (300,300): a diamond reaching (300±283, 300) and (300, 300±283).
+        using var mockup = Load(MockupCompositor.Render(template, new PrintArea(100, 100, 400, 400, 45), design));
+        AssertColor(mockup, 300, 300, 255, 0, 0);
+        AssertColor(mockup, 300, 40, 255, 0, 0);    // top vertex region, outside the unrotated square
+        AssertColor(mockup, 110, 110, 255, 255, 255); // corner of the unrotated square, now uncovered
+        AssertColor(mockup, 490, 490, 255, 255, 255);
+    }
+
+    [Fact]
     public void Mockup_keeps_template_visible_under_transparent_design_pixels()
     {
         byte[] template = Solid(MagickColors.Blue, 400, 400, MagickFormat.Png);
@@ -87,6 +101,22 @@ public class RenderingTests
         using var flattened = Load(ThumbnailRenderer.Render(transparent));
         Assert.Equal((50u, 50u), (flattened.Width, flattened.Height));
         AssertColor(flattened, 25, 25, 255, 255, 255);
+    }
+
+    [Fact]
+    public void Thumbnail_applies_an_embedded_cmyk_profile()
+    {
+        // Red becomes CMYK (0, 100 %, 100 %, 0); under US Web Coated SWOP that ink is about sRGB (237, 29, 38),
+        // while the naive CMYK formula would give pure (255, 0, 0).
+        using var cmyk = new MagickImage(MagickColors.Red, 40, 40);
+        cmyk.ColorSpace = ColorSpace.CMYK;
+        cmyk.SetProfile(ColorProfiles.USWebCoatedSWOP);
+        byte[] jpeg = cmyk.ToByteArray(MagickFormat.Jpeg);
+
+        using var thumb = Load(ThumbnailRenderer.Render(jpeg));
+        using var pixels = thumb.GetPixels();
+        var color = pixels.GetPixel(20, 20).ToColor()!;
+        Assert.True(color.R is > 200 and < 250 && color.G is > 12 and < 60 && color.B is > 15 and < 70, $"({color.R},{color.G},{color.B})");
     }
 
     [Fact]

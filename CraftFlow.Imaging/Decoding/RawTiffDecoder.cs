@@ -6,14 +6,14 @@ using CraftFlow.Imaging.Hashing;
 namespace CraftFlow.Imaging.Decoding;
 
 /// <summary>
-/// Decodes the first page of a 16-bit, strip-organised, chunky TIFF straight to Pillow's grayscale, for the
+/// Decodes the first page of a 16-bit (or 4/8-bit palette), strip-organised, chunky TIFF straight to Pillow's grayscale, for the
 /// same reason as <see cref="SixteenBitPngDecoder"/>: Pillow opens 16-bit grayscale as mode <c>I;16</c> and
 /// clamps it to 0..255, 16-bit RGB(A) keeps the high byte, and ImageMagick's Q8 build has already scaled
 /// the samples by 1/257 before we could see them. Handles no compression, LZW, Deflate and PackBits, with
 /// or without horizontal differencing. Anything else (tiles, planar, MinIsWhite, other bit depths) is left
 /// to ImageMagick: <see cref="TryDecodeToGray"/> returns null.
 /// </summary>
-internal static class SixteenBitTiffDecoder
+internal static class RawTiffDecoder
 {
     private const int MaxStrips = 1 << 20;
 
@@ -44,9 +44,15 @@ internal static class SixteenBitTiffDecoder
         long[] counts = ifd.GetArray(279);
         long[] sampleFormat = ifd.GetArray(339);
 
-        bool supportedLayout = bits.Length > 0 && bits.All(b => b == 16) && planar == 1
+        // Palette TIFFs too: their colormap is 16-bit, Pillow keeps its high byte (v // 256), ImageMagick
+        // rounds v / 257, which differs for colormaps written as c * 256 (Pillow's own writer does that).
+        long[] colormap = ifd.GetArray(320);
+        bool palette = photometric == 3 && samples == 1 && bits.Length == 1 && bits[0] is 8 or 4
+            && colormap.Length == 3 << (int)bits[0] && predictor == 1;
+        bool sixteenBit = bits.Length > 0 && bits.All(b => b == 16)
+            && ((photometric == 1 && samples == 1) || (photometric == 2 && samples is 3 or 4));
+        bool supportedLayout = (sixteenBit || palette) && planar == 1
             && (sampleFormat.Length == 0 || sampleFormat.All(f => f == 1))
-            && ((photometric == 1 && samples == 1) || (photometric == 2 && samples is 3 or 4))
             && compression is 1 or 5 or 8 or 32946 or 32773 && predictor is 1 or 2
             && offsets.Length > 0 && offsets.Length == counts.Length && offsets.Length <= MaxStrips
             && width > 0 && height > 0 && rowsPerStrip > 0;
@@ -55,7 +61,8 @@ internal static class SixteenBitTiffDecoder
             return null;
         }
 
-        int rowBytes = checked(width * samples * 2);
+        int rowBytes = palette ? (bits[0] == 8 ? width : (width + 1) / 2) : checked(width * samples * 2);
+        byte[]? paletteGray = palette ? PaletteGray(colormap) : null;
         if ((long)rowBytes * Math.Min(rowsPerStrip, height) > Array.MaxLength)
         {
             throw new ImageRejectedException(ImageRejectionReason.TooManyPixels, "TIFF strips are too large to decode.");
@@ -82,7 +89,14 @@ internal static class SixteenBitTiffDecoder
                     UndoHorizontalDifferencing(row, samples, little);
                 }
 
-                ToPillowGray(row, samples, little, gray.AsSpan(y * width, width));
+                if (paletteGray is not null)
+                {
+                    IndicesToGray(row, (int)bits[0], paletteGray, gray.AsSpan(y * width, width));
+                }
+                else
+                {
+                    ToPillowGray(row, samples, little, gray.AsSpan(y * width, width));
+                }
             }
         }
 
@@ -92,6 +106,30 @@ internal static class SixteenBitTiffDecoder
         }
 
         return new GrayImage(width, height, gray);
+    }
+
+    // Colormap: all reds, then all greens, then all blues; Pillow keeps the high byte of each 16-bit entry.
+    private static byte[] PaletteGray(long[] colormap)
+    {
+        int entries = colormap.Length / 3;
+        var gray = new byte[256];
+        for (int i = 0; i < 256; i++)
+        {
+            gray[i] = i < entries
+                ? PillowGrayscale.Luma((byte)(colormap[i] >> 8), (byte)(colormap[entries + i] >> 8), (byte)(colormap[(2 * entries) + i] >> 8))
+                : (byte)i;
+        }
+
+        return gray;
+    }
+
+    private static void IndicesToGray(ReadOnlySpan<byte> row, int bitsPerIndex, byte[] paletteGray, Span<byte> gray)
+    {
+        for (int x = 0; x < gray.Length; x++)
+        {
+            int index = bitsPerIndex == 8 ? row[x] : (x % 2 == 0 ? row[x / 2] >> 4 : row[x / 2] & 0x0F);
+            gray[x] = paletteGray[index];
+        }
     }
 
     private static void ToPillowGray(ReadOnlySpan<byte> row, int samples, bool little, Span<byte> gray)

@@ -26,6 +26,9 @@ internal sealed partial class RedisTier : IAsyncDisposable
     // Missed heartbeats before the subscription is presumed dead.
     private const int MaxMissedHeartbeats = 3;
 
+    // Longest a shutdown waits for FreeRedis to let go of its connections.
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(2);
+
     private readonly RedisClient _client;
     private readonly CachingOptions _options;
     private readonly ILogger _logger;
@@ -167,18 +170,31 @@ internal sealed partial class RedisTier : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
+
+        // FreeRedis calls cannot be cancelled and may block on a dead or hung server: shutting down
+        // waits a bounded time for them and then lets them finish on their own.
         try
         {
-            await _monitor.ConfigureAwait(false);
+            await _monitor.WaitAsync(ShutdownTimeout).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception exception) when (exception is OperationCanceledException or TimeoutException)
         {
-            // Stopping.
+            // Stopping, or stuck in a blocking FreeRedis call.
         }
 
-        _subscription?.Dispose();
-        _client.Dispose();
-        _stopping.Dispose();
+        var release = Task.Run(() =>
+        {
+            _subscription?.Dispose();
+            _client.Dispose();
+        });
+        try
+        {
+            await release.WaitAsync(ShutdownTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            LogShutdownSlow(_logger, ShutdownTimeout);
+        }
     }
 
     private async Task<long> BumpAsync(RedisClient client, string tag)
@@ -195,13 +211,23 @@ internal sealed partial class RedisTier : IAsyncDisposable
             return (false, default);
         }
 
+        var state = new CallState();
         try
         {
-            return (true, await InvokeAsync(operation, cancellationToken).ConfigureAwait(false));
+            return (true, await InvokeAsync(operation, cancellationToken, state).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            state.Abandon();
             throw;
+        }
+        catch (TimeoutException) when (state.Abandon())
+        {
+            // The call never left the thread pool's queue: this process is overloaded, Redis is not at
+            // fault, so the circuit stays closed. The abandoned call will not run late.
+            Interlocked.Increment(ref _errors);
+            LogCallNotStarted(_logger, command, _options.RedisTimeout);
+            return (false, default);
         }
         catch (Exception exception)
         {
@@ -212,9 +238,9 @@ internal sealed partial class RedisTier : IAsyncDisposable
     }
 
     // Runs on the pool (FreeRedis blocks the caller on a hung server) and gives up after RedisTimeout.
-    private async Task<T> InvokeAsync<T>(Func<RedisClient, Task<T>> operation, CancellationToken cancellationToken)
+    private async Task<T> InvokeAsync<T>(Func<RedisClient, Task<T>> operation, CancellationToken cancellationToken, CallState? state = null)
     {
-        var call = Task.Run(() => operation(_client), CancellationToken.None);
+        var call = Task.Run(() => state is null || state.TryStart() ? operation(_client) : Task.FromResult<T>(default!), CancellationToken.None);
         try
         {
             return await call.WaitAsync(_options.RedisTimeout, cancellationToken).ConfigureAwait(false);
@@ -225,6 +251,20 @@ internal sealed partial class RedisTier : IAsyncDisposable
             _ = call.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             throw;
         }
+    }
+
+    /// <summary>Whether a queued call started before its caller gave up on it; exactly one of the two wins.</summary>
+    private sealed class CallState
+    {
+        private const int Queued = 0;
+        private const int Running = 1;
+        private const int Abandoned = 2;
+        private int _value;
+
+        public bool TryStart() => Interlocked.CompareExchange(ref _value, Running, Queued) == Queued;
+
+        /// <summary>True when the call had not started and now never will.</summary>
+        public bool Abandon() => Interlocked.CompareExchange(ref _value, Abandoned, Queued) == Queued;
     }
 
     private void OpenCircuit(string command, Exception exception)
@@ -484,6 +524,12 @@ internal sealed partial class RedisTier : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Subscribing to cache invalidations failed: {ErrorMessage}")]
     private static partial void LogSubscribeFailed(ILogger logger, string errorMessage);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis {Command} not started within {Timeout}: thread pool busy; treated as a miss, circuit left closed")]
+    private static partial void LogCallNotStarted(ILogger logger, string command, TimeSpan timeout);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing the Redis connections took longer than {Timeout}; left to finish in the background")]
+    private static partial void LogShutdownSlow(ILogger logger, TimeSpan timeout);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Redis monitor iteration failed")]
     private static partial void LogMonitorFailed(ILogger logger, Exception exception);

@@ -29,6 +29,9 @@ internal sealed partial class RedisTier : IAsyncDisposable
     // Longest a shutdown waits for FreeRedis to let go of its connections.
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(2);
 
+    // Longest the monitor waits for FreeRedis to subscribe before carrying on (and retrying later).
+    private static readonly TimeSpan SubscribeTimeout = TimeSpan.FromSeconds(2);
+
     private readonly RedisClient _client;
     private readonly CachingOptions _options;
     private readonly ILogger _logger;
@@ -182,10 +185,16 @@ internal sealed partial class RedisTier : IAsyncDisposable
             // Stopping, or stuck in a blocking FreeRedis call.
         }
 
+        // FreeRedis 1.5.5 throws from Dispose when a subscription never connected ("Subscription not
+        // opened"); nothing useful can be done about it at shutdown.
         var release = Task.Run(() =>
         {
-            _subscription?.Dispose();
-            _client.Dispose();
+            if (Interlocked.Exchange(ref _subscription, null) is { } subscription)
+            {
+                DisposeQuietly(subscription);
+            }
+
+            DisposeQuietly(_client);
         });
         try
         {
@@ -299,7 +308,7 @@ internal sealed partial class RedisTier : IAsyncDisposable
 
     private async Task MonitorAsync(CancellationToken stopping)
     {
-        Subscribe();
+        await SubscribeAsync(stopping).ConfigureAwait(false);
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -337,7 +346,7 @@ internal sealed partial class RedisTier : IAsyncDisposable
             // Redis answers but our subscription is gone (a restart between two calls looks like this):
             // notifications were lost, and tag counters may have started again from zero.
             LogSubscriptionLost(_logger);
-            Subscribe();
+            await SubscribeAsync(stopping).ConfigureAwait(false);
             Interlocked.Exchange(ref _heartbeatsReceived, 0);
             Interlocked.Exchange(ref _heartbeatsSent, 0);
             _listener?.OnNotificationsLost();
@@ -355,7 +364,7 @@ internal sealed partial class RedisTier : IAsyncDisposable
             return;
         }
 
-        Subscribe();
+        await SubscribeAsync(stopping).ConfigureAwait(false);
         while (true)
         {
             string[] keys;
@@ -423,25 +432,52 @@ internal sealed partial class RedisTier : IAsyncDisposable
         }
     }
 
-    private void Subscribe()
+    // FreeRedis's Subscribe and subscription Dispose are blocking calls on a connection that may be dead;
+    // the monitor must never hang on them (it is what brings the cache back), so both are bounded.
+    private async Task SubscribeAsync(CancellationToken stopping)
+    {
+        if (Interlocked.Exchange(ref _subscription, null) is { } previous)
+        {
+            _ = Task.Run(() => DisposeQuietly(previous), CancellationToken.None);
+        }
+
+        var subscribing = Task.Run(() => _client.Subscribe(_channel, OnMessage), CancellationToken.None);
+        try
+        {
+            _subscription = await subscribing.WaitAsync(SubscribeTimeout, stopping).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (!stopping.IsCancellationRequested)
+        {
+            LogSubscribeFailed(_logger, exception.Message);
+
+            // Should it complete later, keep it unless a newer subscription exists; the heartbeat checks it either way.
+            _ = subscribing.ContinueWith(
+                t =>
+                {
+                    if (t.IsCompletedSuccessfully && Interlocked.CompareExchange(ref _subscription, t.Result, null) is not null)
+                    {
+                        DisposeQuietly(t.Result);
+                    }
+                    else
+                    {
+                        _ = t.Exception;
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                TaskScheduler.Default);
+        }
+    }
+
+    private void DisposeQuietly(IDisposable disposable)
     {
         try
         {
-            _subscription?.Dispose();
+            disposable.Dispose();
         }
         catch (Exception exception)
         {
-            LogSubscribeFailed(_logger, exception.Message);
-        }
-
-        try
-        {
-            _subscription = _client.Subscribe(_channel, OnMessage);
-        }
-        catch (Exception exception)
-        {
-            _subscription = null;
-            LogSubscribeFailed(_logger, exception.Message);
+            LogDisposeFailed(_logger, disposable.GetType().Name, exception.Message);
         }
     }
 
@@ -527,6 +563,9 @@ internal sealed partial class RedisTier : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis {Command} not started within {Timeout}: thread pool busy; treated as a miss, circuit left closed")]
     private static partial void LogCallNotStarted(ILogger logger, string command, TimeSpan timeout);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Disposing FreeRedis {Type} failed: {ErrorMessage}")]
+    private static partial void LogDisposeFailed(ILogger logger, string type, string errorMessage);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Closing the Redis connections took longer than {Timeout}; left to finish in the background")]
     private static partial void LogShutdownSlow(ILogger logger, TimeSpan timeout);

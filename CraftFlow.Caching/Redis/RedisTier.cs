@@ -33,6 +33,7 @@ internal sealed partial class RedisTier : IAsyncDisposable
     private static readonly TimeSpan SubscribeTimeout = TimeSpan.FromSeconds(2);
 
     private readonly RedisClient _client;
+    private readonly ConnectionStringBuilder _connection;
     private readonly CachingOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -44,7 +45,7 @@ internal sealed partial class RedisTier : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private IInvalidationListener? _listener;
     private Task _monitor = Task.CompletedTask;
-    private IDisposable? _subscription;
+    private Subscription? _subscription;
     private volatile bool _circuitOpen;
     private DateTimeOffset _openedAt;
     private long _errors;
@@ -64,6 +65,7 @@ internal sealed partial class RedisTier : IAsyncDisposable
 
         // Our own code owns the lifetime (DI disposes the cache); no process-exit hooks.
         builder.ExitAutoDisposePool = false;
+        _connection = builder;
         _client = new RedisClient(builder);
     }
 
@@ -191,7 +193,7 @@ internal sealed partial class RedisTier : IAsyncDisposable
         {
             if (Interlocked.Exchange(ref _subscription, null) is { } subscription)
             {
-                DisposeQuietly(subscription);
+                DisposeSubscription(subscription);
             }
 
             DisposeQuietly(_client);
@@ -261,6 +263,8 @@ internal sealed partial class RedisTier : IAsyncDisposable
             throw;
         }
     }
+
+    private sealed record Subscription(RedisClient Client, IDisposable Handle);
 
     /// <summary>Whether a queued call started before its caller gave up on it; exactly one of the two wins.</summary>
     private sealed class CallState
@@ -432,16 +436,19 @@ internal sealed partial class RedisTier : IAsyncDisposable
         }
     }
 
-    // FreeRedis's Subscribe and subscription Dispose are blocking calls on a connection that may be dead;
-    // the monitor must never hang on them (it is what brings the cache back), so both are bounded.
+    // Each (re)subscription gets its own FreeRedis client: disposing an old subscription on a shared
+    // client unsubscribes the channel for its successor too (measured: 0 receivers afterwards).
+    // Subscribe and Dispose are blocking calls on a connection that may be dead, and the monitor must
+    // never hang on them (it is what brings the cache back), so both are bounded or left to the pool.
     private async Task SubscribeAsync(CancellationToken stopping)
     {
         if (Interlocked.Exchange(ref _subscription, null) is { } previous)
         {
-            _ = Task.Run(() => DisposeQuietly(previous), CancellationToken.None);
+            _ = Task.Run(() => DisposeSubscription(previous), CancellationToken.None);
         }
 
-        var subscribing = Task.Run(() => _client.Subscribe(_channel, OnMessage), CancellationToken.None);
+        var client = new RedisClient(_connection);
+        var subscribing = Task.Run(() => new Subscription(client, client.Subscribe(_channel, OnMessage)), CancellationToken.None);
         try
         {
             _subscription = await subscribing.WaitAsync(SubscribeTimeout, stopping).ConfigureAwait(false);
@@ -454,19 +461,26 @@ internal sealed partial class RedisTier : IAsyncDisposable
             _ = subscribing.ContinueWith(
                 t =>
                 {
-                    if (t.IsCompletedSuccessfully && Interlocked.CompareExchange(ref _subscription, t.Result, null) is not null)
-                    {
-                        DisposeQuietly(t.Result);
-                    }
-                    else
+                    if (!t.IsCompletedSuccessfully)
                     {
                         _ = t.Exception;
+                        DisposeQuietly(client);
+                    }
+                    else if (Interlocked.CompareExchange(ref _subscription, t.Result, null) is not null)
+                    {
+                        DisposeSubscription(t.Result);
                     }
                 },
                 CancellationToken.None,
                 TaskContinuationOptions.None,
                 TaskScheduler.Default);
         }
+    }
+
+    private void DisposeSubscription(Subscription subscription)
+    {
+        DisposeQuietly(subscription.Handle);
+        DisposeQuietly(subscription.Client);
     }
 
     private void DisposeQuietly(IDisposable disposable)

@@ -70,20 +70,26 @@ public sealed partial class CraftFlowCache : ITwoTierCache, IAsyncDisposable, ID
             return await factory(cancellationToken).ConfigureAwait(false);
         }
 
-        var found = await LookupAsync<T>(key, cancellationToken).ConfigureAwait(false);
+        var found = await LookupCountedMemoryAsync<T>(key, cancellationToken).ConfigureAwait(false);
         if (found.Found)
         {
             return found.Value!;
         }
 
+        // Redis is read under the key's lock too: a burst of misses costs one GET, not one per caller.
         using (await _locks.AcquireAsync(key, cancellationToken).ConfigureAwait(false))
         {
             // Whoever held the lock before us has probably just filled the memory tier.
-            var filled = await LookupMemoryAsync<T>(key, cancellationToken).ConfigureAwait(false);
-            if (filled.Found)
+            found = await LookupCountedMemoryAsync<T>(key, cancellationToken).ConfigureAwait(false);
+            if (found.Found)
             {
-                Interlocked.Increment(ref _memoryHits);
-                return filled.Value!;
+                return found.Value!;
+            }
+
+            found = await LookupRedisAsync<T>(key, cancellationToken).ConfigureAwait(false);
+            if (found.Found)
+            {
+                return found.Value!;
             }
 
             Interlocked.Increment(ref _misses);
@@ -262,14 +268,24 @@ public sealed partial class CraftFlowCache : ITwoTierCache, IAsyncDisposable, ID
 
     private async ValueTask<CacheLookup<T>> LookupAsync<T>(string key, CancellationToken cancellationToken)
     {
+        var inMemory = await LookupCountedMemoryAsync<T>(key, cancellationToken).ConfigureAwait(false);
+        return inMemory.Found ? inMemory : await LookupRedisAsync<T>(key, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<CacheLookup<T>> LookupCountedMemoryAsync<T>(string key, CancellationToken cancellationToken)
+    {
         var inMemory = await LookupMemoryAsync<T>(key, cancellationToken).ConfigureAwait(false);
         if (inMemory.Found)
         {
             Interlocked.Increment(ref _memoryHits);
             LogHit(key, "memory");
-            return inMemory;
         }
 
+        return inMemory;
+    }
+
+    private async ValueTask<CacheLookup<T>> LookupRedisAsync<T>(string key, CancellationToken cancellationToken)
+    {
         if (_redis is not { IsAvailable: true })
         {
             return CacheLookup<T>.Miss;

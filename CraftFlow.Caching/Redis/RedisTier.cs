@@ -26,7 +26,14 @@ internal sealed partial class RedisTier : IAsyncDisposable
     // Missed heartbeats before the subscription is presumed dead.
     private const int MaxMissedHeartbeats = 3;
 
+    // Longest a shutdown waits for FreeRedis to let go of its connections.
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(2);
+
+    // Longest the monitor waits for FreeRedis to subscribe before carrying on (and retrying later).
+    private static readonly TimeSpan SubscribeTimeout = TimeSpan.FromSeconds(2);
+
     private readonly RedisClient _client;
+    private readonly ConnectionStringBuilder _connection;
     private readonly CachingOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -38,7 +45,7 @@ internal sealed partial class RedisTier : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private IInvalidationListener? _listener;
     private Task _monitor = Task.CompletedTask;
-    private IDisposable? _subscription;
+    private Subscription? _subscription;
     private volatile bool _circuitOpen;
     private DateTimeOffset _openedAt;
     private long _errors;
@@ -59,6 +66,7 @@ internal sealed partial class RedisTier : IAsyncDisposable
 
         // Our own code owns the lifetime (DI disposes the cache); no process-exit hooks.
         builder.ExitAutoDisposePool = false;
+        _connection = builder;
         _client = new RedisClient(builder);
     }
 
@@ -174,18 +182,37 @@ internal sealed partial class RedisTier : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
+
+        // FreeRedis calls cannot be cancelled and may block on a dead or hung server: shutting down
+        // waits a bounded time for them and then lets them finish on their own.
         try
         {
-            await _monitor.ConfigureAwait(false);
+            await _monitor.WaitAsync(ShutdownTimeout).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception exception) when (exception is OperationCanceledException or TimeoutException)
         {
-            // Stopping.
+            // Stopping, or stuck in a blocking FreeRedis call.
         }
 
-        _subscription?.Dispose();
-        _client.Dispose();
-        _stopping.Dispose();
+        // FreeRedis 1.5.5 throws from Dispose when a subscription never connected ("Subscription not
+        // opened"); nothing useful can be done about it at shutdown.
+        var release = Task.Run(() =>
+        {
+            if (Interlocked.Exchange(ref _subscription, null) is { } subscription)
+            {
+                DisposeSubscription(subscription);
+            }
+
+            DisposeQuietly(_client);
+        });
+        try
+        {
+            await release.WaitAsync(ShutdownTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            LogShutdownSlow(_logger, ShutdownTimeout);
+        }
     }
 
     private async Task<long> BumpAsync(RedisClient client, string tag)
@@ -202,13 +229,23 @@ internal sealed partial class RedisTier : IAsyncDisposable
             return (false, default);
         }
 
+        var state = new CallState();
         try
         {
-            return (true, await InvokeAsync(operation, cancellationToken).ConfigureAwait(false));
+            return (true, await InvokeAsync(operation, cancellationToken, state).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            state.Abandon();
             throw;
+        }
+        catch (TimeoutException) when (state.Abandon())
+        {
+            // The call never left the thread pool's queue: this process is overloaded, Redis is not at
+            // fault, so the circuit stays closed. The abandoned call will not run late.
+            Interlocked.Increment(ref _errors);
+            LogCallNotStarted(_logger, command, _options.RedisTimeout);
+            return (false, default);
         }
         catch (Exception exception)
         {
@@ -219,9 +256,9 @@ internal sealed partial class RedisTier : IAsyncDisposable
     }
 
     // Runs on the pool (FreeRedis blocks the caller on a hung server) and gives up after RedisTimeout.
-    private async Task<T> InvokeAsync<T>(Func<RedisClient, Task<T>> operation, CancellationToken cancellationToken)
+    private async Task<T> InvokeAsync<T>(Func<RedisClient, Task<T>> operation, CancellationToken cancellationToken, CallState? state = null)
     {
-        var call = Task.Run(() => operation(_client), CancellationToken.None);
+        var call = Task.Run(() => state is null || state.TryStart() ? operation(_client) : Task.FromResult<T>(default!), CancellationToken.None);
         try
         {
             return await call.WaitAsync(_options.RedisTimeout, cancellationToken).ConfigureAwait(false);
@@ -232,6 +269,22 @@ internal sealed partial class RedisTier : IAsyncDisposable
             _ = call.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             throw;
         }
+    }
+
+    private sealed record Subscription(RedisClient Client, IDisposable Handle);
+
+    /// <summary>Whether a queued call started before its caller gave up on it; exactly one of the two wins.</summary>
+    private sealed class CallState
+    {
+        private const int Queued = 0;
+        private const int Running = 1;
+        private const int Abandoned = 2;
+        private int _value;
+
+        public bool TryStart() => Interlocked.CompareExchange(ref _value, Running, Queued) == Queued;
+
+        /// <summary>True when the call had not started and now never will.</summary>
+        public bool Abandon() => Interlocked.CompareExchange(ref _value, Abandoned, Queued) == Queued;
     }
 
     private void OpenCircuit(string command, Exception exception)
@@ -266,7 +319,7 @@ internal sealed partial class RedisTier : IAsyncDisposable
 
     private async Task MonitorAsync(CancellationToken stopping)
     {
-        Subscribe();
+        await SubscribeAsync(stopping).ConfigureAwait(false);
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -304,7 +357,7 @@ internal sealed partial class RedisTier : IAsyncDisposable
             // Redis answers but our subscription is gone (a restart between two calls looks like this):
             // notifications were lost, and tag counters may have started again from zero.
             LogSubscriptionLost(_logger);
-            Subscribe();
+            await SubscribeAsync(stopping).ConfigureAwait(false);
             Interlocked.Exchange(ref _heartbeatsReceived, 0);
             Interlocked.Exchange(ref _heartbeatsSent, 0);
             _listener?.OnNotificationsLost();
@@ -322,7 +375,7 @@ internal sealed partial class RedisTier : IAsyncDisposable
             return;
         }
 
-        Subscribe();
+        await SubscribeAsync(stopping).ConfigureAwait(false);
         while (true)
         {
             string[] keys;
@@ -390,25 +443,62 @@ internal sealed partial class RedisTier : IAsyncDisposable
         }
     }
 
-    private void Subscribe()
+    // Each (re)subscription gets its own FreeRedis client: disposing an old subscription on a shared
+    // client unsubscribes the channel for its successor too (measured: 0 receivers afterwards).
+    // Subscribe and Dispose are blocking calls on a connection that may be dead, and the monitor must
+    // never hang on them (it is what brings the cache back), so both are bounded or left to the pool.
+    private async Task SubscribeAsync(CancellationToken stopping)
+    {
+        if (Interlocked.Exchange(ref _subscription, null) is { } previous)
+        {
+            _ = Task.Run(() => DisposeSubscription(previous), CancellationToken.None);
+        }
+
+        var client = new RedisClient(_connection);
+        var subscribing = Task.Run(() => new Subscription(client, client.Subscribe(_channel, OnMessage)), CancellationToken.None);
+        try
+        {
+            _subscription = await subscribing.WaitAsync(SubscribeTimeout, stopping).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (!stopping.IsCancellationRequested)
+        {
+            LogSubscribeFailed(_logger, exception.Message);
+
+            // Should it complete later, keep it unless a newer subscription exists; the heartbeat checks it either way.
+            _ = subscribing.ContinueWith(
+                t =>
+                {
+                    if (!t.IsCompletedSuccessfully)
+                    {
+                        _ = t.Exception;
+                        DisposeQuietly(client);
+                    }
+                    else if (Interlocked.CompareExchange(ref _subscription, t.Result, null) is not null)
+                    {
+                        DisposeSubscription(t.Result);
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                TaskScheduler.Default);
+        }
+    }
+
+    private void DisposeSubscription(Subscription subscription)
+    {
+        DisposeQuietly(subscription.Handle);
+        DisposeQuietly(subscription.Client);
+    }
+
+    private void DisposeQuietly(IDisposable disposable)
     {
         try
         {
-            _subscription?.Dispose();
+            disposable.Dispose();
         }
         catch (Exception exception)
         {
-            LogSubscribeFailed(_logger, exception.Message);
-        }
-
-        try
-        {
-            _subscription = _client.Subscribe(_channel, OnMessage);
-        }
-        catch (Exception exception)
-        {
-            _subscription = null;
-            LogSubscribeFailed(_logger, exception.Message);
+            LogDisposeFailed(_logger, disposable.GetType().Name, exception.Message);
         }
     }
 
@@ -491,6 +581,15 @@ internal sealed partial class RedisTier : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Subscribing to cache invalidations failed: {ErrorMessage}")]
     private static partial void LogSubscribeFailed(ILogger logger, string errorMessage);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis {Command} not started within {Timeout}: thread pool busy; treated as a miss, circuit left closed")]
+    private static partial void LogCallNotStarted(ILogger logger, string command, TimeSpan timeout);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Disposing FreeRedis {Type} failed: {ErrorMessage}")]
+    private static partial void LogDisposeFailed(ILogger logger, string type, string errorMessage);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing the Redis connections took longer than {Timeout}; left to finish in the background")]
+    private static partial void LogShutdownSlow(ILogger logger, TimeSpan timeout);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Redis monitor iteration failed")]
     private static partial void LogMonitorFailed(ILogger logger, Exception exception);

@@ -20,6 +20,13 @@ public sealed class RedisFixture : IAsyncLifetime
     {
         Server = await RedisServer.StartAsync(_directory, persistent: false);
         Raw = new RedisClient(ConnectionString);
+
+        // The first FreeRedis client in the process takes over a second to JIT and connect; with other test
+        // classes running on 2 cores that could exceed a test's Redis timeout and open its circuit.
+        await using var warmUp = NewCache();
+        await warmUp.WaitForBackplaneAsync();
+        await warmUp.SetAsync("warm-up", 1);
+        await Raw.GetAsync("craftflow:warm-up");
     }
 
     public async Task DisposeAsync()

@@ -13,6 +13,8 @@ public sealed class TwoTierCacheTests(RedisFixture redis) : IClassFixture<RedisF
     {
         await using var nodeA = redis.NewCache();
         await using var nodeB = redis.NewCache();
+        await nodeA.WaitForBackplaneAsync();
+        await nodeB.WaitForBackplaneAsync();
         var key = UniqueKey("counting");
         var factory = new CountingFactory("value");
 
@@ -37,6 +39,7 @@ public sealed class TwoTierCacheTests(RedisFixture redis) : IClassFixture<RedisF
     public async Task Writes_to_redis_under_the_craftflow_prefix_with_the_entry_ttl()
     {
         await using var cache = redis.NewCache();
+        await cache.WaitForBackplaneAsync();
         var key = UniqueKey("ttl");
 
         await cache.SetAsync(key, "hello", CacheEntryOptions.For(TimeSpan.FromSeconds(120)));
@@ -46,6 +49,7 @@ public sealed class TwoTierCacheTests(RedisFixture redis) : IClassFixture<RedisF
         Assert.False(await redis.Raw.ExistsAsync(key));
 
         await using var defaults = redis.NewCache(o => o.DefaultTtlSeconds = 300);
+        await defaults.WaitForBackplaneAsync();
         var other = UniqueKey("default-ttl");
         await defaults.GetOrCreateAsync(other, _ => ValueTask.FromResult(1));
         Assert.InRange(await redis.Raw.TtlAsync("craftflow:" + other), 280, 300);
@@ -56,6 +60,8 @@ public sealed class TwoTierCacheTests(RedisFixture redis) : IClassFixture<RedisF
     {
         await using var writer = redis.NewCache();
         await using var reader = redis.NewCache();
+        await writer.WaitForBackplaneAsync();
+        await reader.WaitForBackplaneAsync();
         var key = UniqueKey("dates");
         var original = new Stamped(
             new DateTimeOffset(2026, 3, 14, 15, 9, 26, TimeSpan.FromHours(5.5)).AddTicks(5358979),
@@ -125,6 +131,11 @@ public sealed class TwoTierCacheTests(RedisFixture redis) : IClassFixture<RedisF
     public async Task Invalidating_a_tag_turns_only_its_entries_into_misses(bool withRedis)
     {
         await using var cache = redis.NewCache(withRedis: withRedis);
+        if (withRedis)
+        {
+            await cache.WaitForBackplaneAsync();
+        }
+
         var user = $"user:{Guid.NewGuid():N}";
         var template = $"template:{Guid.NewGuid():N}";
         var designs = new CountingFactory("designs");
@@ -259,6 +270,8 @@ public sealed class TwoTierCacheTests(RedisFixture redis) : IClassFixture<RedisF
     {
         await using var writer = redis.NewCache();
         await using var reader = redis.NewCache();
+        await writer.WaitForBackplaneAsync();
+        await reader.WaitForBackplaneAsync();
         var key = UniqueKey("types");
 
         await writer.SetAsync(key, "not a number");

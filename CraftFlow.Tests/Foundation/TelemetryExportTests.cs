@@ -31,7 +31,9 @@ public sealed class TelemetryExportTests(DatabaseFixture database) : IClassFixtu
             await client.GetAsync("/alive");
         }
 
-        // Disposing the host flushes the exporters.
+        // Disposing the host flushes the exporters; the last batches may still be on the wire.
+        await Eventually.UntilAsync(
+            () => Task.FromResult(received.Select(r => r.Path).Distinct().Count()), count => count == 3, TimeSpan.FromSeconds(15), "traces, metrics and logs");
         var traces = Concat(received.Where(r => r.Path == "/v1/traces"));
         Assert.Contains("/openapi/v1.json", traces, StringComparison.Ordinal);
         Assert.Contains("api-under-test", traces, StringComparison.Ordinal);

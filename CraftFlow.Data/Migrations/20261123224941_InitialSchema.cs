@@ -13,6 +13,19 @@ namespace CraftFlow.Data.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "blobs",
+                columns: table => new
+                {
+                    sha256 = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    length = table.Column<long>(type: "bigint", nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_blobs", x => x.sha256);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "jobs",
                 columns: table => new
                 {
@@ -54,6 +67,25 @@ namespace CraftFlow.Data.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_users", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "blob_chunks",
+                columns: table => new
+                {
+                    sha256 = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    sequence = table.Column<int>(type: "integer", nullable: false),
+                    data = table.Column<byte[]>(type: "bytea", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_blob_chunks", x => new { x.sha256, x.sequence });
+                    table.ForeignKey(
+                        name: "fk_blob_chunks_blobs_sha256",
+                        column: x => x.sha256,
+                        principalTable: "blobs",
+                        principalColumn: "sha256",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -321,9 +353,19 @@ namespace CraftFlow.Data.Migrations
                 column: "duplicate_of_id");
 
             migrationBuilder.CreateIndex(
+                name: "ix_design_images_sha256",
+                table: "design_images",
+                column: "sha256");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_design_images_template_id",
                 table: "design_images",
                 column: "template_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_design_images_thumbnail_sha256",
+                table: "design_images",
+                column: "thumbnail_sha256");
 
             migrationBuilder.CreateIndex(
                 name: "ix_design_images_upload_batch_id",
@@ -397,6 +439,11 @@ namespace CraftFlow.Data.Migrations
                 column: "design_image_id");
 
             migrationBuilder.CreateIndex(
+                name: "ix_mockups_image_sha256",
+                table: "mockups",
+                column: "image_sha256");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_mockups_template_id",
                 table: "mockups",
                 column: "template_id");
@@ -410,6 +457,11 @@ namespace CraftFlow.Data.Migrations
                 name: "ix_platform_connections_user_id",
                 table: "platform_connections",
                 column: "user_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_templates_image_sha256",
+                table: "templates",
+                column: "image_sha256");
 
             migrationBuilder.CreateIndex(
                 name: "ix_templates_user_id_created_at",
@@ -443,6 +495,9 @@ namespace CraftFlow.Data.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
+                name: "blob_chunks");
+
+            migrationBuilder.DropTable(
                 name: "etsy_listings");
 
             migrationBuilder.DropTable(
@@ -450,6 +505,9 @@ namespace CraftFlow.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "user_tokens");
+
+            migrationBuilder.DropTable(
+                name: "blobs");
 
             migrationBuilder.DropTable(
                 name: "mockups");

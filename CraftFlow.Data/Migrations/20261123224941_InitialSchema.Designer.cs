@@ -13,8 +13,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace CraftFlow.Data.Migrations
 {
     [DbContext(typeof(CraftFlowDbContext))]
-    [Migration("20261123223522_BlobReferenceIndexes")]
-    partial class BlobReferenceIndexes
+    [Migration("20261123224941_InitialSchema")]
+    partial class InitialSchema
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)

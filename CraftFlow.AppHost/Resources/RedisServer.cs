@@ -19,6 +19,9 @@ public sealed class RedisServer : IAsyncDisposable
         _executable = executable;
         _dataDirectory = dataDirectory;
         Port = port;
+
+        // A child process outlives a parent that exits without disposing it (a test run ending early).
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Kill();
     }
 
     public int Port { get; }

@@ -188,10 +188,17 @@ public sealed class ApiCachingTests(ApiCachingTests.Fixture fixture) : IClassFix
 
         public override async Task DisposeAsync()
         {
-            await ApiB.DisposeAsync();
-            await base.DisposeAsync();
-            await Redis.DisposeAsync();
-            Directory.Delete(_redisDirectory, recursive: true);
+            try
+            {
+                await ApiB.DisposeAsync();
+                await base.DisposeAsync();
+            }
+            finally
+            {
+                // Whatever failed above, no redis-server outlives the tests.
+                await Redis.DisposeAsync();
+                Directory.Delete(_redisDirectory, recursive: true);
+            }
         }
 
         public async Task<(HttpClient Client, Guid TemplateId)> UserWithTemplateAsync(ApiFactory api)

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using CraftFlow.Data.Jobs;
 using CraftFlow.Tests.Imaging;
 using CraftFlow.Tests.Infrastructure;
 
@@ -120,6 +122,13 @@ public sealed class UploadPipelineTests(UploadPipelineTests.Fixture fixture) : I
         Assert.Equal("completed", job.GetProperty("state").GetString());
         var jpeg = await (await client.GetAsync($"/api/mockups/{mockupId}/image")).Content.ReadAsByteArrayAsync();
         Assert.Equal([0xFF, 0xD8, 0xFF], jpeg.Take(3));
+
+        // A re-run (a rescued or retried job) changes nothing.
+        var handler = fixture.Worker.Services.GetServices<IJobHandler>().Single(h => h.Kind == RenderMockupJob.Kind);
+        var rerun = RenderMockupJob.Create(Guid.Empty, mockupId);
+        await handler.HandleAsync(new Job { Queue = rerun.Queue, Kind = rerun.Kind, Payload = rerun.Payload }, CancellationToken.None);
+        var after = await ApiFixture.ReadJsonAsync(await client.GetAsync($"/api/mockups/{mockupId}"));
+        Assert.Equal(mockup.GetProperty("updated_at").GetDateTimeOffset(), after.GetProperty("updated_at").GetDateTimeOffset());
     }
 
     private static Task<JsonElement> WaitForBatchAsync(HttpClient client, Guid batchId)

@@ -3,10 +3,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using CraftFlow.Data.Jobs;
 using CraftFlow.Tests.Imaging;
 using CraftFlow.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CraftFlow.Tests.Pipeline;
 

@@ -16,6 +16,16 @@ public static class TestPostgres
 
     public static Task<Server> GetAsync() => Shared.Value;
 
+    /// <summary>Stops the server this run started, if it started one; safe to call twice.</summary>
+    public static async Task StopAsync()
+    {
+        if (Shared.IsValueCreated && Shared.Value.IsCompletedSuccessfully && Shared.Value.Result.Process is { } postgres)
+        {
+            await postgres.StopAsync();
+            TryDelete(postgres.DataDirectory);
+        }
+    }
+
     private static async Task<Server> StartAsync()
     {
         if (Environment.GetEnvironmentVariable(ExternalServerVariable) is { Length: > 0 } external)
@@ -25,11 +35,7 @@ public static class TestPostgres
 
         var directory = Path.Combine(Path.GetTempPath(), $"craftflow-tests-pg-{Environment.ProcessId}-{Guid.NewGuid():N}");
         var postgres = await PostgresServer.StartAsync(directory, durable: false);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            postgres.StopAsync().GetAwaiter().GetResult();
-            TryDelete(directory);
-        };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAsync().GetAwaiter().GetResult();
         return new Server(postgres.ConnectionString("postgres"), postgres);
     }
 

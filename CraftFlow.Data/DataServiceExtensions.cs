@@ -15,14 +15,7 @@ public static class DataServiceExtensions
     /// </summary>
     public static IHostApplicationBuilder AddCraftFlowDatabase(this IHostApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString(DatabaseConnection.Name);
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new InvalidOperationException(
-                $"No database configured: set ConnectionStrings__{DatabaseConnection.Name} or DATABASE_URL.");
-        }
-
-        connectionString = DatabaseConnection.ApplyDefaults(connectionString);
+        var connectionString = DatabaseConnection.Read(builder.Configuration);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TimestampInterceptor>();
         // EF Core and the raw SQL paths (job queue, postgres blob store) share one connection pool.

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Npgsql;
 
 namespace CraftFlow.Data;
@@ -49,6 +50,15 @@ public static class DatabaseConnection
         // which Npgsql strips of the password unless told to keep it.
         builder.PersistSecurityInfo = true;
         return builder.ConnectionString;
+    }
+
+    /// <summary>The configured connection string with the pool defaults applied; a missing one fails start-up naming the settings.</summary>
+    public static string Read(IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString(Name);
+        return string.IsNullOrWhiteSpace(connectionString)
+            ? throw new InvalidOperationException($"No database configured: set ConnectionStrings__{Name} or DATABASE_URL.")
+            : ApplyDefaults(connectionString);
     }
 
     private static bool Contains(string connectionString, params string[] keys)

@@ -17,15 +17,10 @@ public static class JobQueueServiceExtensions
     /// </summary>
     public static IHostApplicationBuilder AddCraftFlowJobQueue(this IHostApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString(DatabaseConnection.Name);
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new InvalidOperationException(
-                $"No database configured: set ConnectionStrings__{DatabaseConnection.Name} or DATABASE_URL.");
-        }
+        var connectionString = DatabaseConnection.Read(builder.Configuration);
 
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(DatabaseConnection.ApplyDefaults(connectionString)));
+        builder.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         builder.Services.AddOptions<JobQueueOptions>().BindConfiguration(JobQueueOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<JobQueueOptions>, JobQueueOptionsValidator>();
         builder.Services.AddSingleton<JobQueue>();

@@ -66,6 +66,27 @@ public sealed class UploadPipelineTests(UploadPipelineTests.Fixture fixture) : I
     }
 
     [Fact]
+    public async Task Near_duplicates_in_different_jobs_of_one_upload_are_caught_once()
+    {
+        using var client = await fixture.CreateUserClientAsync();
+        var original = await File.ReadAllBytesAsync(ImagehashFixtures.PathOf("images/base08.png"));
+        var variant = await File.ReadAllBytesAsync(ImagehashFixtures.PathOf("images/base08__bright110.png"));
+        // 11 files make two jobs (10 + 1) that the Worker runs side by side; the pair lands in different jobs.
+        var fillers = Enumerable.Range(0, 9).Select(i => ($"filler-{i}.png", ApiFixture.Png(64 + (i * 8), 48, $"#{(i * 25) + 10:x2}{255 - (i * 25):x2}40"))).ToArray();
+        (string, byte[])[] files = [("original.png", original), .. fillers, ("variant.png", variant)];
+
+        var batchId = (await ApiFixture.ReadJsonAsync(await client.PostAsync("/api/designs", ApiFixture.Files(files)))).GetProperty("batch_id").GetGuid();
+        await WaitForBatchAsync(client, batchId);
+
+        var pair = (await ListAsync(client))
+            .Where(d => d.GetProperty("original_file_name").GetString() is "original.png" or "variant.png")
+            .OrderBy(d => d.GetProperty("status").GetString())
+            .ToList();
+        Assert.Equal(["duplicate", "processed"], pair.Select(d => d.GetProperty("status").GetString()));
+        Assert.Equal(pair[1].GetProperty("id").GetGuid(), pair[0].GetProperty("duplicate_of_id").GetGuid());
+    }
+
+    [Fact]
     public async Task Check_duplicate_finds_a_near_copy_without_storing_the_upload()
     {
         using var client = await fixture.CreateUserClientAsync();

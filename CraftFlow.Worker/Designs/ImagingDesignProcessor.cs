@@ -68,28 +68,30 @@ public sealed partial class ImagingDesignProcessor(
     private async Task<(Guid? Original, int? Distance)> FindOriginalAsync(
         DesignToProcess design, CraftFlow.Imaging.Duplicates.DesignHashes hashes, CancellationToken cancellationToken)
     {
+        var copy = await FindEarlierCopyAsync(design, cancellationToken);
         var index = await indexes.GetAsync(design.UserId, cancellationToken);
-        try
-        {
-            if (await FindEarlierCopyAsync(design, cancellationToken) is { } copy)
-            {
-                return (copy, 0);
-            }
+        IReadOnlyList<NearDuplicateMatch> near;
 
-            var near = index.FindNear(hashes, DuplicateThresholds.Default, excludeId: design.Id).NearDuplicates;
-            if (near.Count == 0)
-            {
-                return (null, null);
-            }
-
-            var closest = near.MinBy(m => Math.Min(m.PerceptualDistance, m.DifferenceDistance));
-            return (closest.Id, Math.Min(closest.PerceptualDistance, closest.DifferenceDistance));
-        }
-        finally
+        // Search and add as one step: two jobs of one upload running side by side in this process must not
+        // both miss each other's near-duplicate. (Workers in other processes see it at the next reload.)
+        lock (index)
         {
-            // Later designs of this upload are judged against this one too.
+            near = copy is null ? index.FindNear(hashes, DuplicateThresholds.Default, excludeId: design.Id).NearDuplicates : [];
             index.Add(design.Id, hashes);
         }
+
+        if (copy is not null)
+        {
+            return (copy, 0);
+        }
+
+        if (near.Count == 0)
+        {
+            return (null, null);
+        }
+
+        var closest = near.MinBy(m => Math.Min(m.PerceptualDistance, m.DifferenceDistance));
+        return (closest.Id, Math.Min(closest.PerceptualDistance, closest.DifferenceDistance));
     }
 
     /// <summary>The user's earliest other active design with the same bytes, uploaded before this one.</summary>

@@ -1,28 +1,31 @@
 using CraftFlow.Data.Storage;
-using ImageMagick;
+using CraftFlow.Imaging;
+using CraftFlow.Imaging.Decoding;
 
 namespace CraftFlow.Api.Templates;
 
-/// <summary>Reads an image's size from its header only (a "ping"): no pixels are decoded.</summary>
+/// <summary>
+/// A template's size as the mockup renderer will see it: decoded behind the imaging limits (a bomb or a
+/// corrupt file is refused here, not at render time) with EXIF orientation applied, so the print area is
+/// validated against the same pixels it will be drawn on.
+/// </summary>
 public static class ImageDimensions
 {
-    public static async Task<(int Width, int Height)?> ReadAsync(IBlobStore blobs, string sha256, CancellationToken cancellationToken)
+    /// <exception cref="ImageRejectedException">The file is not an image CraftFlow can render, with a reason a seller can read.</exception>
+    public static async Task<(int Width, int Height)> ReadAsync(IBlobStore blobs, string sha256, ImagingOptions options, CancellationToken cancellationToken)
     {
-        await using var stream = await blobs.OpenReadAsync(sha256, cancellationToken);
-        if (stream is null)
-        {
-            return null;
-        }
-
+        byte[] data;
         try
         {
-            var info = new MagickImageInfo();
-            info.Read(stream);
-            return info.Width is > 0 and <= int.MaxValue && info.Height is > 0 and <= int.MaxValue ? ((int)info.Width, (int)info.Height) : null;
+            data = await blobs.ReadAllBytesAsync(sha256, options.MaxFileBytes, cancellationToken)
+                ?? throw new ImageRejectedException(ImageRejectionReason.Corrupt, "The uploaded file is no longer in storage.");
         }
-        catch (MagickException)
+        catch (BlobTooLargeException e)
         {
-            return null;
+            throw new ImageRejectedException(ImageRejectionReason.TooLarge, e.Message);
         }
+
+        using var image = ImageDecoder.DecodeForRendering(data, options);
+        return ((int)image.Width, (int)image.Height);
     }
 }

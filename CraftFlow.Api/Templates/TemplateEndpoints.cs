@@ -5,6 +5,8 @@ using CraftFlow.Api.Infrastructure;
 using CraftFlow.Data;
 using CraftFlow.Data.Entities;
 using CraftFlow.Data.Storage;
+using CraftFlow.Imaging;
+using CraftFlow.Imaging.Decoding;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -47,10 +49,15 @@ public static partial class TemplateEndpoints
         }
 
         var file = content.Files[0];
-        if (await ImageDimensions.ReadAsync(blobs, file.Blob.Sha256, cancellationToken) is not var (width, height))
+        int width, height;
+        try
         {
-            LogRejected(loggers.CreateLogger(typeof(TemplateEndpoints)), 422, "unreadable image");
-            return Problems.Unprocessable($"'{file.FileName}' could not be read as an image.");
+            (width, height) = await ImageDimensions.ReadAsync(blobs, file.Blob.Sha256, ImagingOptions.Default, cancellationToken);
+        }
+        catch (ImageRejectedException e)
+        {
+            LogRejected(loggers.CreateLogger(typeof(TemplateEndpoints)), 422, e.Message);
+            return Problems.Unprocessable($"'{file.FileName}': {e.Message}");
         }
 
         var name = content.Fields.GetValueOrDefault("name")?.Trim();

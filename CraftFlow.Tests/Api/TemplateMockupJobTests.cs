@@ -57,6 +57,18 @@ public sealed class TemplateMockupJobTests(ApiFixture fixture) : IClassFixture<A
     }
 
     [Fact]
+    public async Task A_decompression_bomb_template_is_422_and_creates_no_template()
+    {
+        using var client = await fixture.CreateUserClientAsync();
+        var bomb = CraftFlow.Tests.Imaging.HostileInputTests.Png(100_000, 100_000, bitDepth: 8, colorType: 2, idatPayload: new byte[64]);
+
+        using var response = await client.PostAsync("/api/templates", TemplateForm(bomb, 0, 0, 10, 10));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal(0, (await ApiFixture.ReadJsonAsync(await client.GetAsync("/api/templates"))).GetArrayLength());
+    }
+
+    [Fact]
     public async Task Mockup_request_is_accepted_with_a_job_the_user_can_read()
     {
         using var client = await fixture.CreateUserClientAsync();

@@ -30,7 +30,7 @@ public sealed partial class ImagingDesignProcessor(
         byte[] thumbnail;
         try
         {
-            var data = await ReadAsync(design.Sha256, cancellationToken);
+            var data = await blobs.ReadImageAsync(design.Sha256, _options, cancellationToken);
             if (data is null)
             {
                 return DesignProcessingResult.Failed("The uploaded file is no longer in storage; upload it again.");
@@ -109,31 +109,6 @@ public sealed partial class ImagingDesignProcessor(
             """);
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = design.Id });
         return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
-    }
-
-    /// <summary>Reads a blob into memory, bounded by the imaging file-size limit.</summary>
-    private async Task<byte[]?> ReadAsync(string sha256, CancellationToken cancellationToken)
-    {
-        await using var stream = await blobs.OpenReadAsync(sha256, cancellationToken);
-        if (stream is null)
-        {
-            return null;
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > _options.MaxFileBytes)
-            {
-                throw new ImageRejectedException(ImageRejectionReason.TooLarge, $"The file is larger than {_options.MaxFileBytes} bytes.");
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Design {DesignId} rejected ({Reason}): {Message}")]

@@ -67,13 +67,8 @@ public sealed partial class RenderMockupHandler(
     }
 
     private async Task<byte[]> ReadAsync(string sha256, CancellationToken cancellationToken)
-    {
-        await using var stream = await blobs.OpenReadAsync(sha256, cancellationToken)
+        => await blobs.ReadImageAsync(sha256, options.Value, cancellationToken)
             ?? throw new ImageRejectedException(ImageRejectionReason.Corrupt, "An image of this mockup is no longer in storage.");
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer, cancellationToken);
-        return buffer.ToArray();
-    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Mockup {MockupId} failed: {Reason}")]
     private partial void LogFailed(Guid mockupId, string reason);

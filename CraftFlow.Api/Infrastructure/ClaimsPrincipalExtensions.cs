@@ -10,9 +10,6 @@ public static class ClaimsPrincipalExtensions
     public static Guid UserId(this ClaimsPrincipal user)
         => Guid.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("Not authenticated."));
 
-    public static Guid TokenId(this ClaimsPrincipal user)
-        => Guid.Parse(user.FindFirstValue(BearerTokenClaims.TokenId) ?? throw new InvalidOperationException("Not authenticated."));
-
     public static bool IsAdmin(this ClaimsPrincipal user) => user.IsInRole(AdminRole);
 }
 

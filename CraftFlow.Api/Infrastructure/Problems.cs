@@ -9,14 +9,8 @@ public static class Problems
     public static ProblemHttpResult Conflict(string detail)
         => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict.", detail: detail);
 
-    public static ProblemHttpResult UnsupportedMediaType(string detail)
-        => TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type.", detail: detail);
-
     public static ProblemHttpResult Unprocessable(string detail)
         => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The content could not be processed.", detail: detail);
-
-    public static ProblemHttpResult TooLarge(string detail)
-        => TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Payload too large.", detail: detail);
 
     public static ValidationProblem Invalid(string field, string message)
         => TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });

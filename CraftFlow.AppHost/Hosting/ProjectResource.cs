@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using CraftFlow.AppHost.Resources;
 
 namespace CraftFlow.AppHost.Hosting;
@@ -8,7 +7,7 @@ namespace CraftFlow.AppHost.Hosting;
 /// A .NET project run as a child process with Aspire's variables injected. A project with a health
 /// check is long-running and restarted with backoff when it crashes; one without runs to completion.
 /// </summary>
-public sealed partial class ProjectResource(string name, string projectName, AppHostOptions options, IAppHostConsole console)
+public sealed class ProjectResource(string name, string projectName, AppHostOptions options, IAppHostConsole console)
     : Resource(name)
 {
     private static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(30);
@@ -311,7 +310,7 @@ public sealed partial class ProjectResource(string name, string projectName, App
             return;
         }
 
-        _ = SendSignal(process.Id, SigTerm);
+        PosixSignals.Send(process.Id, PosixSignals.Terminate);
         using var deadline = new CancellationTokenSource(timeout);
         try
         {
@@ -323,9 +322,4 @@ public sealed partial class ProjectResource(string name, string projectName, App
             await process.WaitForExitAsync(CancellationToken.None);
         }
     }
-
-    private const int SigTerm = 15;
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int SendSignal(int pid, int signal);
 }

@@ -110,6 +110,50 @@ public sealed class PostgresServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync();
 
+    /// <summary>
+    /// Asks the postmaster for a fast shutdown with one signal and returns at once: for callers that may be
+    /// killed any moment (a test host at the end of its run), where spawning pg_ctl may not get to run.
+    /// </summary>
+    public void SignalShutdown()
+    {
+        if (!_stopped && ReadPostmasterPid(_dataDirectory) is { } pid)
+        {
+            _stopped = true;
+            PosixSignals.Send(pid, PosixSignals.Interrupt);
+        }
+    }
+
+    private static int? ReadPostmasterPid(string dataDirectory)
+    {
+        try
+        {
+            // postmaster.pid's first line is the server's pid.
+            return int.TryParse(File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).FirstOrDefault(), out var pid) ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Stops whatever server runs on <paramref name="dataDirectory"/>, if any (a server its owner abandoned).</summary>
+    public static async Task StopAbandonedAsync(string dataDirectory)
+    {
+        if (FindBinDirectory() is not { } bin || !File.Exists(Path.Combine(dataDirectory, "postmaster.pid")))
+        {
+            return;
+        }
+
+        try
+        {
+            await RunAsServiceUserAsync(Path.Combine(bin, "pg_ctl"), ["-D", dataDirectory, "-m", "immediate", "-w", "stop"], CancellationToken.None);
+        }
+        catch (InvalidOperationException)
+        {
+            // Not running after all (a stale postmaster.pid).
+        }
+    }
+
     private static async Task InitialiseAsync(string bin, string dataDirectory, CancellationToken cancellationToken)
     {
         if (File.Exists(Path.Combine(dataDirectory, "PG_VERSION")))

@@ -76,7 +76,7 @@ public sealed partial class AppHostProcess : IAsyncDisposable
             : null;
     }
 
-    public void Terminate() => _ = Signal(_process.Id, 15);
+    public void Terminate() => CraftFlow.AppHost.Resources.PosixSignals.Send(_process.Id, CraftFlow.AppHost.Resources.PosixSignals.Terminate);
 
     public Task WaitForExitAsync(TimeSpan timeout)
     {
@@ -128,6 +128,4 @@ public sealed partial class AppHostProcess : IAsyncDisposable
     [GeneratedRegex(@"^(?<name>\S+)\s+(?<state>[A-Z][a-zA-Z]+)\s+(?<pid>\d+|-)\s+\S+")]
     private static partial Regex TableRow();
 
-    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]
-    private static partial int Signal(int pid, int signal);
 }

@@ -12,17 +12,21 @@ public static class TestPostgres
 {
     public const string ExternalServerVariable = "CRAFTFLOW_TEST_POSTGRES";
 
+    private const string DirectoryPrefix = "craftflow-tests-pg-";
+
     private static readonly Lazy<Task<Server>> Shared = new(StartAsync);
 
     public static Task<Server> GetAsync() => Shared.Value;
 
-    /// <summary>Stops the server this run started, if it started one; safe to call twice.</summary>
-    public static async Task StopAsync()
+    /// <summary>
+    /// Tells the server this run started, if any, to shut down, without waiting: the test host may be ended
+    /// moments later. Its directory is removed by the next run's <see cref="ReapAbandonedServersAsync"/>.
+    /// </summary>
+    public static void SignalShutdown()
     {
         if (Shared.IsValueCreated && Shared.Value.IsCompletedSuccessfully && Shared.Value.Result.Process is { } postgres)
         {
-            await postgres.StopAsync();
-            TryDelete(postgres.DataDirectory);
+            postgres.SignalShutdown();
         }
     }
 
@@ -33,10 +37,41 @@ public static class TestPostgres
             return new Server(external, null);
         }
 
-        var directory = Path.Combine(Path.GetTempPath(), $"craftflow-tests-pg-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        await ReapAbandonedServersAsync();
+        var directory = Path.Combine(Path.GetTempPath(), $"{DirectoryPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
         var postgres = await PostgresServer.StartAsync(directory, durable: false);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAsync().GetAwaiter().GetResult();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => SignalShutdown();
         return new Server(postgres.ConnectionString("postgres"), postgres);
+    }
+
+    /// <summary>
+    /// Stops and removes servers of earlier runs whose test process is gone: a test host that is killed
+    /// runs neither xunit's end-of-run hook nor its process-exit handlers.
+    /// </summary>
+    private static async Task ReapAbandonedServersAsync()
+    {
+        foreach (var directory in Directory.EnumerateDirectories(Path.GetTempPath(), DirectoryPrefix + "*"))
+        {
+            var owner = Path.GetFileName(directory)[DirectoryPrefix.Length..].Split('-')[0];
+            if (int.TryParse(owner, out var pid) && !IsRunning(pid))
+            {
+                await PostgresServer.StopAbandonedAsync(directory);
+                TryDelete(directory);
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static void TryDelete(string directory)

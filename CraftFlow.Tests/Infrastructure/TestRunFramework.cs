@@ -6,8 +6,8 @@ using Xunit.Sdk;
 namespace CraftFlow.Tests.Infrastructure;
 
 /// <summary>
-/// xunit's hook for the end of the whole test run: stops the PostgreSQL server the run started. A
-/// process-exit handler alone is not enough, since the test host may be ended before it finishes.
+/// xunit's hook for the end of the whole test run: shuts down the PostgreSQL server the run started. A
+/// process-exit handler alone is not enough, since the test host may be ended before it runs.
 /// </summary>
 public sealed class TestRunFramework : XunitTestFramework
 {
@@ -17,6 +17,6 @@ public sealed class TestRunFramework : XunitTestFramework
 
     private sealed class StopSharedServers : IDisposable
     {
-        public void Dispose() => TestPostgres.StopAsync().GetAwaiter().GetResult();
+        public void Dispose() => TestPostgres.SignalShutdown();
     }
 }

@@ -1,0 +1,54 @@
+using ImageMagick;
+
+namespace CraftFlow.Imaging.Decoding;
+
+/// <summary>
+/// What a design looks like, as 8-bit sRGB RGBA (not premultiplied), row-major, no padding, EXIF orientation
+/// applied: the input of the duplicate detector. It may be a reduced copy of the decoded file (any reduction
+/// that averages areas, keeping the longest side at least <see cref="MinimumLongestSide"/> when the source was
+/// that large), so one decode can feed the imagehash-compatible hashes, the detector and the thumbnail.
+/// </summary>
+public sealed class RgbaImage
+{
+    /// <summary>A reduced copy keeps at least this many pixels on its longest side.</summary>
+    public const int MinimumLongestSide = 512;
+
+    public RgbaImage(int width, int height, byte[] pixels)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        ArgumentNullException.ThrowIfNull(pixels);
+        if (pixels.Length < (long)width * height * 4)
+        {
+            throw new ArgumentException("The pixel buffer is smaller than width * height * 4.", nameof(pixels));
+        }
+
+        Width = width;
+        Height = height;
+        Pixels = pixels;
+    }
+
+    public int Width { get; }
+
+    public int Height { get; }
+
+    /// <summary>R, G, B, A per pixel; may be longer than <c>Width * Height * 4</c> when rented from a pool.</summary>
+    public byte[] Pixels { get; }
+
+    public ReadOnlySpan<byte> Span => Pixels.AsSpan(0, Width * Height * 4);
+
+    /// <summary>Decodes a file behind the limits (first frame, orientation applied, sRGB) at full size.</summary>
+    public static RgbaImage Decode(byte[] data, ImagingOptions? options = null)
+    {
+        using var image = ImageDecoder.DecodeForRendering(data, options);
+        return FromMagick(image);
+    }
+
+    internal static RgbaImage FromMagick(MagickImage image)
+    {
+        using var pixels = image.GetPixelsUnsafe();
+        var rgba = pixels.ToByteArray(PixelMapping.RGBA)
+            ?? throw new ImageRejectedException(ImageRejectionReason.Corrupt, "The decoder returned no pixels.");
+        return new RgbaImage((int)image.Width, (int)image.Height, rgba);
+    }
+}

@@ -181,6 +181,13 @@ public sealed class PostgresServer : IAsyncDisposable
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
         }
 
+        // Where the server ships pg_stat_statements, load it: the admin database route lists the slowest
+        // statements from it (once a database runs CREATE EXTENSION pg_stat_statements).
+        if (File.Exists(Path.Combine(_binDirectory, "..", "lib", "pg_stat_statements.so")))
+        {
+            options += " -c shared_preload_libraries=pg_stat_statements";
+        }
+
         await RunAsServiceUserAsync(
             Path.Combine(_binDirectory, "pg_ctl"),
             ["-D", _dataDirectory, "-l", LogFile, "-o", options, "-w", "-t", "60", "start"],

@@ -36,8 +36,9 @@ public static class RailwayConfigurationExtensions
                 throw new FormatException($"PORT must be a TCP port number, got '{port}'.");
             }
 
-            // Railway routes to 0.0.0.0:$PORT; it wins over ASPNETCORE_URLS.
-            mapped["urls"] = $"http://0.0.0.0:{portNumber}";
+            // Railway's private network can be IPv6-only. "*" makes Kestrel bind [::] dual-stack (IPv6 and
+            // IPv4 on one socket) and fall back to 0.0.0.0 where the host has no IPv6. It wins over ASPNETCORE_URLS.
+            mapped["urls"] = $"http://*:{portNumber}";
         }
 
         if (mapped.Count > 0)

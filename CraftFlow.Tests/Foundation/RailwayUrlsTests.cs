@@ -85,7 +85,7 @@ public sealed class RailwayUrlsTests
 
         Assert.Contains("Host=db", builder.Configuration.GetConnectionString("craftflowdb"), StringComparison.Ordinal);
         Assert.Equal("cache:6379", builder.Configuration.GetConnectionString("cache"));
-        Assert.Equal("http://0.0.0.0:8081", builder.Configuration["urls"]);
+        Assert.Equal("http://*:8081", builder.Configuration["urls"]);
     }
 
     [Fact]

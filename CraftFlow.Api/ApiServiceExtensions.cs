@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CraftFlow.Api.Admin;
 using CraftFlow.Api.Auth;
 using CraftFlow.Api.Caching;
 using CraftFlow.Api.Designs;
@@ -33,6 +34,7 @@ public static class ApiServiceExtensions
             .ValidateOnStart();
         builder.Services.AddScoped<DesignUploadService>();
         builder.Services.AddSingleton<DuplicateQueries>();
+        builder.AddAdminInsight();
         return builder;
     }
 
@@ -44,6 +46,7 @@ public static class ApiServiceExtensions
         app.MapMockupEndpoints();
         app.MapJobEndpoints();
         app.MapCacheEndpoints();
+        app.MapAdminEndpoints();
         return app;
     }
 }

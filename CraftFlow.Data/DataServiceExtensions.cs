@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,7 +29,11 @@ public static class DataServiceExtensions
 
             // The "database" check below covers it, under the name /health reports.
             settings.DisableHealthChecks = true;
-        });
+        }, dataSource => dataSource.ConfigureTracing(tracing => tracing
+            // A statement outside any span is background upkeep (the queue's claim polls, leases, LISTEN, health probes
+            // whose requests are not traced): a trace a second per process that would bury the requests and jobs.
+            .ConfigureCommandFilter(_ => Activity.Current is not null)
+            .ConfigureBatchFilter(_ => Activity.Current is not null)));
         builder.Services.AddPooledDbContextFactory<CraftFlowDbContext>((services, options) =>
             ConfigureDbContext(options, services.GetRequiredService<NpgsqlDataSource>())
                 .AddInterceptors(services.GetRequiredService<TimestampInterceptor>()));

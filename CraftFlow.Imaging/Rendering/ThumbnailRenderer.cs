@@ -16,6 +16,21 @@ public static class ThumbnailRenderer
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(longestSide);
         using var image = ImageDecoder.DecodeForRendering(imageBytes, options);
+        return Encode(image, longestSide, quality);
+    }
+
+    /// <summary>The thumbnail of an already decoded display copy (the Worker's single-decode path).</summary>
+    public static byte[] Render(RgbaImage appearance, int longestSide = DefaultLongestSide, int quality = 80)
+    {
+        ArgumentNullException.ThrowIfNull(appearance);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(longestSide);
+        using var image = new MagickImage();
+        image.ReadPixels(appearance.Pixels, new PixelReadSettings((uint)appearance.Width, (uint)appearance.Height, StorageType.Char, PixelMapping.RGBA));
+        return Encode(image, longestSide, quality);
+    }
+
+    private static byte[] Encode(MagickImage image, int longestSide, int quality)
+    {
         try
         {
             FlattenOnto(image, MagickColors.White);

@@ -1,7 +1,6 @@
 using CraftFlow.Data.Jobs;
 using CraftFlow.Imaging;
 using CraftFlow.Imaging.Decoding;
-using CraftFlow.ServiceDefaults.Configuration;
 using CraftFlow.Worker.Designs;
 using CraftFlow.Worker.Mockups;
 
@@ -10,16 +9,18 @@ namespace CraftFlow.Worker;
 public static class ImagingServiceExtensions
 {
     /// <summary>
-    /// The image jobs: design batches (hashes, thumbnail, duplicates) and mockup rendering. ImageMagick's
-    /// memory limit is a quarter of MEMORY_LIMIT_MB, since WORKER_CONCURRENCY jobs decode at once.
+    /// The image jobs: design batches (hashes, thumbnail, duplicates) and mockup rendering. ImageMagick's memory
+    /// limit and the budget of the analyses running at once derive from MEMORY_LIMIT_MB, read by <see cref="WorkerOptions"/>.
     /// </summary>
     public static IHostApplicationBuilder AddImageJobs(this IHostApplicationBuilder builder)
     {
-        var memoryLimitMb = PlatformSettings.Read(builder.Configuration).MemoryLimitMb;
-        var imaging = builder.Configuration.GetSection(ImagingOptions.SectionName).Get<ImagingOptions>() ?? new ImagingOptions();
-        imaging.MagickMemoryLimitBytes = (ulong)(memoryLimitMb * 1024 * 1024 / 4);
+        var settings = new WorkerOptions();
+        WorkerOptions.Load(settings, builder.Configuration);
+        var imaging = (builder.Configuration.GetSection(ImagingOptions.SectionName).Get<ImagingOptions>() ?? new ImagingOptions())
+            .WithProcessMemoryLimit(settings.MemoryLimitMb);
         MagickResourceGuard.Apply(imaging);
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(imaging));
+        builder.Services.AddSingleton(new AnalysisGate(imaging));
 
         builder.Services.AddSingleton<UserHashIndexCache>();
         builder.AddDesignBatchProcessing<ImagingDesignProcessor>();

@@ -247,7 +247,8 @@ public static partial class DesignEndpoints
         try
         {
             (fileName, bytes) = await MultipartUpload.ReadSingleImageAsync(request, options.Value.MaxFileBytes, cancellationToken);
-            hashes = PerceptualHasher.Compute(ImageDecoder.DecodeGrayscale(bytes));
+            using var gray = ImageDecoder.DecodeGrayscale(bytes);
+            hashes = PerceptualHasher.Compute(gray);
         }
         catch (UploadRejectedException e)
         {

@@ -20,7 +20,7 @@ public static class PerceptualHasher
 
     public static ImageHashes Compute(Stream stream, ImagingOptions options, HashComputationOptions? hashOptions = null)
     {
-        var gray = ImageDecoder.DecodeGrayscale(stream, options);
+        using var gray = ImageDecoder.DecodeGrayscale(stream, options);
         return Compute(gray, hashOptions);
     }
 

@@ -30,7 +30,7 @@ public static class ApiServiceExtensions
     public static IHostApplicationBuilder AddApiFeatures(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.SectionName)
-            .Validate(o => o.MaxFilesPerUpload > 0 && o.MaxFileBytes > 0, "Upload limits must be positive.")
+            .Validate(o => o.MaxFilesPerUpload > 0 && o.MaxFileBytes > 0 && o.MaxUploadBytes > 0, "Upload limits must be positive.")
             .ValidateOnStart();
         builder.Services.AddScoped<DesignUploadService>();
         builder.Services.AddSingleton<DuplicateQueries>();

@@ -5,6 +5,7 @@ var settings = AppHostSettings.Read(builder);
 
 var database = builder.AddCraftFlowPostgres(settings, "postgres", "craftflowdb");
 var cache = builder.AddCraftFlowRedis(settings, "cache");
+var etsySharedSecret = builder.AddEtsySharedSecret();
 
 // The API stores uploads and the Worker reads them: both get the same blob directory.
 var blobStorage = Path.Combine(settings.DataDirectory!, "blobs");
@@ -20,6 +21,7 @@ builder.AddProject<Projects.CraftFlow_Api>("api")
     .WithHttpHealthCheck("/health")
     .WithReference(database)
     .WithCache(cache)
+    .WithEtsySettings(etsySharedSecret)
     .WithEnvironment("STORAGE_PATH", blobStorage)
     .WaitForCompletion(migrations);
 
@@ -28,6 +30,7 @@ builder.AddProject<Projects.CraftFlow_Worker>("worker")
     .WithHttpHealthCheck("/health")
     .WithReference(database)
     .WithCache(cache)
+    .WithEtsySettings(etsySharedSecret)
     .WithEnvironment("STORAGE_PATH", blobStorage)
     .WaitForCompletion(migrations);
 

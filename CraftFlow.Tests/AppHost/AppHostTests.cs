@@ -20,7 +20,12 @@ public sealed class RunningGraph : IAsyncLifetime
 {
     public TestGraph Graph { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Graph = await TestGraph.StartAsync();
+    public const string EtsyKeystring = "test-keystring";
+
+    public const string EtsySharedSecret = "etsy-secret-given-to-the-apphost";
+
+    public async Task InitializeAsync() =>
+        Graph = await TestGraph.StartAsync(settings: [$"ETSY_CLIENT_ID={EtsyKeystring}", $"ETSY_SHARED_SECRET={EtsySharedSecret}"]);
 
     public async Task DisposeAsync() => await Graph.DisposeAsync();
 }
@@ -57,6 +62,18 @@ public sealed class AppHostTests(RunningGraph running) : IClassFixture<RunningGr
     }
 
     [Fact]
+    public void Etsy_settings_given_to_the_apphost_reach_the_api_and_the_worker()
+    {
+        foreach (var service in new[] { "api", "worker" })
+        {
+            Assert.True(Graph.TryGetSnapshot(service, out var snapshot));
+            var environment = snapshot.EnvironmentVariables.ToDictionary(e => e.Name, e => e.Value);
+            Assert.Equal(RunningGraph.EtsyKeystring, environment["ETSY_CLIENT_ID"]);
+            Assert.Equal(RunningGraph.EtsySharedSecret, environment["ETSY_SHARED_SECRET"]);
+        }
+    }
+
+    [Fact]
     public async Task The_dashboard_answers_and_logs_in_with_the_url_the_apphost_prints()
     {
         const string printed = "Login to the dashboard at ";
@@ -88,7 +105,8 @@ public sealed class AppHostTests(RunningGraph running) : IClassFixture<RunningGr
 
         // Every resource's console, as the dashboard shows it: the seller's password and token appear nowhere.
         var token = client.DefaultRequestHeaders.Authorization!.Parameter!;
-        Assert.DoesNotContain(Graph.Log.Lines, line => line.Contains(token, StringComparison.Ordinal) || line.Contains(Password, StringComparison.Ordinal));
+        Assert.DoesNotContain(Graph.Log.Lines, line => line.Contains(token, StringComparison.Ordinal)
+            || line.Contains(Password, StringComparison.Ordinal) || line.Contains(RunningGraph.EtsySharedSecret, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed class TestGraph : IAsyncDisposable
     public LogCapture Log { get; }
 
     /// <summary>Builds and starts the graph; <paramref name="prepare"/> may seed the data directory first.</summary>
-    public static async Task<TestGraph> StartAsync(Action<string>? prepare = null, bool waitUntilHealthy = true)
+    public static async Task<TestGraph> StartAsync(Action<string>? prepare = null, bool waitUntilHealthy = true, params string[] settings)
     {
         var directory = Path.Combine(Path.GetTempPath(), $"craftflow-graph-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
@@ -46,6 +46,7 @@ public sealed class TestGraph : IAsyncDisposable
                 $"ASPNETCORE_URLS=http://127.0.0.1:{dashboardPort}",
                 $"ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://127.0.0.1:{otlpPort}",
                 "ASPIRE_ALLOW_UNSECURED_TRANSPORT=true",
+                .. settings,
             ],
             (options, _) =>
             {

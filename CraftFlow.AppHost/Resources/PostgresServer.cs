@@ -61,6 +61,14 @@ public sealed class PostgresServer : IAsyncDisposable
         Database = database,
     }.ConnectionString;
 
+    public async Task CreateDatabaseAsync(string database, CancellationToken cancellationToken = default)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand($"CREATE DATABASE {new NpgsqlCommandBuilder().QuoteIdentifier(database)}", connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>A fast shutdown (SIGINT: abort transactions, disconnect clients, checkpoint), waited for.</summary>
     public async Task StopAsync()
     {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using CraftFlow.Api.Auth;
 using CraftFlow.Api.Caching;
 using CraftFlow.Api.Designs;
+using CraftFlow.Api.Etsy;
 using CraftFlow.Api.Infrastructure;
 using CraftFlow.Api.Jobs;
 using CraftFlow.Api.Mockups;
@@ -33,6 +34,7 @@ public static class ApiServiceExtensions
             .ValidateOnStart();
         builder.Services.AddScoped<DesignUploadService>();
         builder.Services.AddSingleton<DuplicateQueries>();
+        builder.AddEtsyFeatures();
         return builder;
     }
 
@@ -42,6 +44,7 @@ public static class ApiServiceExtensions
         app.MapDesignEndpoints();
         app.MapTemplateEndpoints();
         app.MapMockupEndpoints();
+        app.MapEtsyEndpoints();
         app.MapJobEndpoints();
         app.MapCacheEndpoints();
         return app;

@@ -53,7 +53,12 @@ public static class EtsyServiceExtensions
             // of handlers, so DNS changes are still seen.
             .UseSocketsHttpHandler((handler, _) => handler.PooledConnectionLifetime = TimeSpan.FromMinutes(2))
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
-        client.AddStandardResilienceHandler(ConfigureResilience).Configure(builder.Configuration.GetSection(ResilienceSectionName));
+        var resilience = client.AddStandardResilienceHandler(ConfigureResilience);
+        if (builder.Configuration.GetSection(ResilienceSectionName) is { } overrides && overrides.Exists())
+        {
+            resilience.Configure(overrides);
+        }
+
         // Inside the resilience handler, so every attempt, retries included, waits for the rate limit.
         client.AddHttpMessageHandler<EtsyRateLimitHandler>();
         return builder;

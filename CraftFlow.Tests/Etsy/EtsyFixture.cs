@@ -116,20 +116,21 @@ public sealed class EtsyFixture : ApiFixture
         return accepted.GetProperty("design_ids")[0].GetGuid();
     }
 
-    public static object Draft(Guid connectionId, Guid designId, string title = "Retro sunset tee") => new
+    /// <summary>A valid POST /api/listings body; change or remove fields to make it otherwise.</summary>
+    public static Dictionary<string, object?> Draft(Guid connectionId, Guid designId, string title = "Retro sunset tee") => new()
     {
-        connection_id = connectionId,
-        design_id = designId,
-        title,
-        description = "A sunset in three colours, printed on soft cotton.",
-        price = 24.50m,
-        quantity = 10,
-        who_made = "i_did",
-        when_made = "made_to_order",
-        taxonomy_id = 482,
-        shipping_profile_id = 150_000_001,
-        tags = new[] { "sunset", "retro tee", "gift" },
-        type = "physical",
+        ["connection_id"] = connectionId,
+        ["design_id"] = designId,
+        ["title"] = title,
+        ["description"] = "A sunset in three colours, printed on soft cotton.",
+        ["price"] = 24.50m,
+        ["quantity"] = 10,
+        ["who_made"] = "i_did",
+        ["when_made"] = "made_to_order",
+        ["taxonomy_id"] = 482,
+        ["shipping_profile_id"] = 150_000_001,
+        ["tags"] = new[] { "sunset", "retro tee", "gift" },
+        ["type"] = "physical",
     };
 
     public async Task<(Guid ListingId, Guid JobId)> PublishAsync(HttpClient client, object draft)

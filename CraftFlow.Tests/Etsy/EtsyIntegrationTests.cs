@@ -131,6 +131,48 @@ public sealed class EtsyIntegrationTests(EtsyFixture fixture) : IClassFixture<Et
     }
 
     [Fact]
+    public async Task Publishing_a_mockup_uploads_the_rendered_jpeg()
+    {
+        using var client = await fixture.CreateUserClientAsync();
+        var seller = fixture.AddSeller();
+        var connectionId = (await fixture.ConnectAsync(client, seller.UserId)).GetProperty("id").GetGuid();
+        var designId = await fixture.UploadDesignAsync(client, ApiFixture.Png(100, 100, "#3366cc"));
+        var mockupId = await RenderMockupAsync(client, designId);
+        var draft = EtsyFixture.Draft(connectionId, designId, "Mockup tee");
+        draft.Remove("design_id");
+        draft["mockup_id"] = mockupId;
+
+        var (listingId, _) = await fixture.PublishAsync(client, draft);
+        var listing = await EtsyFixture.WaitForListingAsync(client, listingId, "published");
+
+        var image = Assert.Single(Assert.Single(fixture.Etsy.Listings, l => l.Title == "Mockup tee").Images);
+        Assert.Equal("image/jpeg", image.ContentType);
+        Assert.Equal(await (await client.GetAsync($"/api/mockups/{mockupId}/image")).Content.ReadAsByteArrayAsync(), image.Bytes);
+        Assert.Equal(mockupId, listing.GetProperty("mockup_id").GetGuid());
+    }
+
+    [Fact]
+    public async Task A_listing_etsy_refuses_fails_with_etsys_error_text_and_is_not_retried()
+    {
+        using var client = await fixture.CreateUserClientAsync();
+        var seller = fixture.AddSeller();
+        var connectionId = (await fixture.ConnectAsync(client, seller.UserId)).GetProperty("id").GetGuid();
+        var designId = await fixture.UploadDesignAsync(client, ApiFixture.Png(90, 30, "#123456"));
+        var createsBefore = fixture.Etsy.Count("create");
+        var draft = EtsyFixture.Draft(connectionId, designId, "Unknown category tee");
+        draft["taxonomy_id"] = 999_999;
+
+        var (listingId, jobId) = await fixture.PublishAsync(client, draft);
+        var listing = await EtsyFixture.WaitForListingAsync(client, listingId, "failed");
+
+        Assert.Contains("Taxonomy ID 999999 is not a valid seller taxonomy.", listing.GetProperty("error_message").GetString(), StringComparison.Ordinal);
+        var job = await ApiFixture.ReadJsonAsync(await client.GetAsync($"/api/jobs/{jobId}"));
+        Assert.Equal("completed", job.GetProperty("state").GetString());
+        Assert.Equal(1, fixture.Etsy.Count("create") - createsBefore);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, listing.GetProperty("etsy_listing_id").ValueKind);
+    }
+
+    [Fact]
     public async Task Invalid_createDraftListing_fields_are_a_400_with_field_errors_and_nothing_is_queued()
     {
         using var client = await fixture.CreateUserClientAsync();
@@ -371,6 +413,27 @@ public sealed class EtsyIntegrationTests(EtsyFixture fixture) : IClassFixture<Et
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Contains(FakeEtsy.SharedSecretMissing, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private static async Task<Guid> RenderMockupAsync(HttpClient client, Guid designId)
+    {
+        using var form = new MultipartFormDataContent();
+        var image = new ByteArrayContent(ApiFixture.Png(400, 300, "#ffffff"));
+        image.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+        form.Add(image, "image", "shirt.png");
+        form.Add(new StringContent("Shirt"), "name");
+        foreach (var (field, value) in new[] { ("print_area_x", "100"), ("print_area_y", "50"), ("print_area_width", "200"), ("print_area_height", "200") })
+        {
+            form.Add(new StringContent(value), field);
+        }
+
+        var templateId = (await ApiFixture.ReadJsonAsync(await client.PostAsync("/api/templates", form))).GetProperty("id").GetGuid();
+        var accepted = await ApiFixture.ReadJsonAsync(await client.PostAsJsonAsync("/api/mockups", new { design_id = designId, template_id = templateId }));
+        var mockupId = accepted.GetProperty("mockup").GetProperty("id").GetGuid();
+        await Eventually.UntilAsync(
+            async () => (await ApiFixture.ReadJsonAsync(await client.GetAsync($"/api/mockups/{mockupId}"))).GetProperty("status").GetString(),
+            status => status is "completed", EtsyFixture.Deadline, "the mockup to render");
+        return mockupId;
     }
 
     private async Task<(string AuthorizeUrl, string State)> AuthorizeAsync(HttpClient client)

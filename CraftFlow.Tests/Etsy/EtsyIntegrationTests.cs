@@ -403,6 +403,38 @@ public sealed class EtsyIntegrationTests(EtsyFixture fixture) : IClassFixture<Et
     }
 
     [Fact]
+    public async Task Neither_the_shared_secret_nor_any_token_or_code_appears_in_the_logs()
+    {
+        using var logs = new LogCapture();
+        using var client = await fixture.CreateUserClientAsync();
+        var seller = fixture.AddSeller();
+        var authorize = await AuthorizeAsync(client);
+        var callback = await fixture.ConsentAsync(authorize.AuthorizeUrl, seller.UserId);
+        using var browser = fixture.Api.CreateClient();
+        var connectionId = (await ApiFixture.ReadJsonAsync(await browser.GetAsync(callback))).GetProperty("id").GetGuid();
+        var designId = await fixture.UploadDesignAsync(client, ApiFixture.Png(40, 40, "#aa2277"));
+        fixture.Etsy.ExpireAccessTokens();
+        var (listingId, _) = await fixture.PublishAsync(client, EtsyFixture.Draft(connectionId, designId, "Quiet logs tee"));
+        await EtsyFixture.WaitForListingAsync(client, listingId, "published");
+
+        var code = System.Web.HttpUtility.ParseQueryString(new Uri(new Uri("http://localhost"), callback).Query)["code"]!;
+        var secrets = fixture.Etsy.AccessTokensOf(seller.UserId).Concat(fixture.Etsy.RefreshTokensOf(seller.UserId))
+            .Append(FakeEtsy.SharedSecret).Append(code).Append(authorize.State).ToList();
+        Assert.Equal(2, fixture.Etsy.AccessTokensOf(seller.UserId).Count);
+        // What the services' configuration lets through: appsettings.json keeps Microsoft.AspNetCore at Warning, as
+        // its request log at Information carries query strings, the callback's single-use code among them.
+        var written = logs.Messages
+            .Where(m => m.Level >= Microsoft.Extensions.Logging.LogLevel.Warning || !m.Category.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal))
+            .ToList();
+        Assert.Contains(written, m => m.Text.Contains(listingId.ToString(), StringComparison.Ordinal));
+        Assert.Contains(written, m => m.Category.StartsWith("System.Net.Http.HttpClient", StringComparison.Ordinal));
+        foreach (var secret in secrets)
+        {
+            Assert.DoesNotContain(written, m => m.Text.Contains(secret, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task The_fake_refuses_a_keystring_without_its_shared_secret_as_etsy_does()
     {
         using var raw = new HttpClient { BaseAddress = new Uri(fixture.Etsy.BaseUrl) };

@@ -40,6 +40,7 @@ public sealed class FakeEtsy : IAsyncDisposable
     private readonly Dictionary<string, PendingCode> _codes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, AccessToken> _accessTokens = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _refreshTokens = new(StringComparer.Ordinal);
+    private readonly List<(long UserId, string Token)> _issuedRefreshTokens = [];
     private readonly List<Listing> _listings = [];
     private readonly ConcurrentQueue<Fault> _faults = new();
     private readonly ConcurrentQueue<RequestRecord> _requests = new();
@@ -137,6 +138,15 @@ public sealed class FakeEtsy : IAsyncDisposable
         lock (_gate)
         {
             return _accessTokens.TryGetValue(token, out var access) && access.ExpiresAt > DateTimeOffset.UtcNow;
+        }
+    }
+
+    /// <summary>Every refresh token issued to the user, spent or not.</summary>
+    public IReadOnlyList<string> RefreshTokensOf(long userId)
+    {
+        lock (_gate)
+        {
+            return _issuedRefreshTokens.Where(t => t.UserId == userId).Select(t => t.Token).ToList();
         }
     }
 
@@ -324,6 +334,7 @@ public sealed class FakeEtsy : IAsyncDisposable
         var refresh = $"{userId}.{RandomToken()}";
         _accessTokens[access] = new AccessToken(userId, DateTimeOffset.UtcNow.AddSeconds(3600));
         _refreshTokens[refresh] = userId;
+        _issuedRefreshTokens.Add((userId, refresh));
         return new { access_token = access, token_type = "Bearer", expires_in = 3600, refresh_token = refresh };
     }
 

@@ -69,6 +69,37 @@ public sealed class EtsyIntegrationTests(EtsyFixture fixture) : IClassFixture<Et
     }
 
     [Fact]
+    public async Task Tokens_the_key_ring_cannot_decrypt_fail_the_listing_and_mark_the_connection_for_reconnecting()
+    {
+        using var client = await fixture.CreateUserClientAsync();
+        var seller = fixture.AddSeller();
+        var connectionId = (await fixture.ConnectAsync(client, seller.UserId)).GetProperty("id").GetGuid();
+        var designId = await fixture.UploadDesignAsync(client, ApiFixture.Png(30, 60, "#776655"));
+        var elsewhere = Path.Combine(Path.GetTempPath(), $"craftflow-dp-{Guid.NewGuid():N}");
+        try
+        {
+            // Encrypted under a key this system never had: what a lost or replaced key ring leaves behind.
+            var foreign = new EtsySecretProtector(DataProtectionProvider.Create(new DirectoryInfo(elsewhere), b => b.SetApplicationName(EtsySecretProtector.ApplicationName)));
+            await ExecuteAsync(
+                "UPDATE platform_connections SET access_token_encrypted = @token WHERE id = @id",
+                ("token", foreign.ProtectToken(Assert.Single(fixture.Etsy.AccessTokensOf(seller.UserId)))), ("id", connectionId));
+        }
+        finally
+        {
+            Directory.Delete(elsewhere, recursive: true);
+        }
+
+        var (listingId, _) = await fixture.PublishAsync(client, EtsyFixture.Draft(connectionId, designId, "Lost key tee"));
+        var listing = await EtsyFixture.WaitForListingAsync(client, listingId, "failed");
+
+        Assert.Contains("reconnect the shop", listing.GetProperty("error_message").GetString(), StringComparison.Ordinal);
+        var connection = Assert.Single((await ApiFixture.ReadJsonAsync(await client.GetAsync("/api/connections"))).EnumerateArray());
+        Assert.False(connection.GetProperty("is_active").GetBoolean());
+        Assert.Contains("cannot be decrypted", connection.GetProperty("inactive_reason").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(fixture.Etsy.Listings, l => l.Title == "Lost key tee");
+    }
+
+    [Fact]
     public async Task A_reused_expired_foreign_or_declined_state_is_a_400()
     {
         using var client = await fixture.CreateUserClientAsync();
@@ -222,6 +253,31 @@ public sealed class EtsyIntegrationTests(EtsyFixture fixture) : IClassFixture<Et
         Assert.Equal(2, creates.Count);
         Assert.True(creates[1].At - creates[0].At >= TimeSpan.FromSeconds(0.9), $"retried after {(creates[1].At - creates[0].At).TotalMilliseconds} ms");
         Assert.Single(fixture.Etsy.Listings, l => l.Title == "Rate limited tee");
+    }
+
+    [Fact]
+    public async Task A_500_is_retried_for_a_read_but_not_for_the_create_which_the_next_run_looks_up_first()
+    {
+        using var client = await fixture.CreateUserClientAsync();
+        var seller = fixture.AddSeller();
+        var shopsBefore = fixture.Etsy.Count("shop");
+        fixture.Etsy.Fail("shop", HttpStatusCode.InternalServerError);
+        var connectionId = (await fixture.ConnectAsync(client, seller.UserId)).GetProperty("id").GetGuid();
+        Assert.Equal(2, fixture.Etsy.Count("shop") - shopsBefore);
+        var designId = await fixture.UploadDesignAsync(client, ApiFixture.Png(66, 44, "#446688"));
+        var createsBefore = fixture.Etsy.Count("create");
+        var lookupsBefore = fixture.Etsy.Count("drafts");
+        fixture.Etsy.Fail("create", HttpStatusCode.InternalServerError);
+
+        var (listingId, jobId) = await fixture.PublishAsync(client, EtsyFixture.Draft(connectionId, designId, "Server error tee"));
+        await EtsyFixture.WaitForListingAsync(client, listingId, "published");
+
+        // One create per job run: the HTTP layer did not repeat the POST; the second run looked for a draft first.
+        Assert.Equal(2, fixture.Etsy.Count("create") - createsBefore);
+        Assert.Equal(1, fixture.Etsy.Count("drafts") - lookupsBefore);
+        Assert.Single(fixture.Etsy.Listings, l => l.Title == "Server error tee");
+        var job = await ApiFixture.ReadJsonAsync(await client.GetAsync($"/api/jobs/{jobId}"));
+        Assert.Equal(2, job.GetProperty("attempt").GetInt32());
     }
 
     [Fact]

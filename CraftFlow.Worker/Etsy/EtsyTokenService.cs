@@ -45,7 +45,18 @@ public sealed partial class EtsyTokenService(
         EnsureUsable(connection);
         if (connection.TokenExpiresAt > timeProvider.GetUtcNow() + UseMargin)
         {
-            return new EtsyAccess(connection.Id, ShopIdOf(connection), Decrypt(connection.AccessTokenEncrypted!));
+            try
+            {
+                return new EtsyAccess(connection.Id, ShopIdOf(connection), Decrypt(connection.AccessTokenEncrypted!));
+            }
+            catch (EtsyConnectionInactiveException e)
+            {
+                // Undecryptable tokens: say so on the connection, where the seller looks.
+                await db.PlatformConnections.Where(c => c.Id == connectionId && c.IsActive)
+                    .ExecuteUpdateAsync(set => set.SetProperty(c => c.IsActive, false).SetProperty(c => c.InactiveReason, e.Message), cancellationToken);
+                LogDeactivated(connectionId, e.Message);
+                throw;
+            }
         }
 
         return await RefreshAsync(connectionId, RefreshTrigger.Expiring, null, cancellationToken)
@@ -83,7 +94,19 @@ public sealed partial class EtsyTokenService(
 
         EnsureUsable(connection);
         var now = timeProvider.GetUtcNow();
-        var current = Decrypt(connection.AccessTokenEncrypted!);
+        string current, refreshToken;
+        try
+        {
+            current = Decrypt(connection.AccessTokenEncrypted!);
+            refreshToken = connection.RefreshTokenEncrypted is { } encrypted ? Decrypt(encrypted) : string.Empty;
+        }
+        catch (EtsyConnectionInactiveException e)
+        {
+            await DeactivateAsync(db, connection, e.Message, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            throw;
+        }
+
         var stillFresh = trigger switch
         {
             // Someone refreshed while we waited for the lock.
@@ -96,7 +119,7 @@ public sealed partial class EtsyTokenService(
             return new EtsyAccess(connection.Id, ShopIdOf(connection), current);
         }
 
-        if (connection.RefreshTokenEncrypted is null)
+        if (refreshToken.Length == 0)
         {
             await DeactivateAsync(db, connection, "There is no refresh token; reconnect the shop.", cancellationToken);
             await transaction.CommitAsync(cancellationToken);
@@ -106,7 +129,7 @@ public sealed partial class EtsyTokenService(
         EtsyTokenResponse tokens;
         try
         {
-            tokens = await etsy.RefreshAsync(Decrypt(connection.RefreshTokenEncrypted), cancellationToken);
+            tokens = await etsy.RefreshAsync(refreshToken, cancellationToken);
         }
         catch (EtsyApiException e) when (EtsyFailures.IsRefusal(e) || e.IsUnauthorized)
         {

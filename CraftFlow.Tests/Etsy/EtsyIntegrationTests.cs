@@ -491,6 +491,44 @@ public sealed class EtsyIntegrationTests(EtsyFixture fixture) : IClassFixture<Et
     }
 
     [Fact]
+    public async Task Each_logical_etsy_call_is_a_span_over_the_http_attempts()
+    {
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "CraftFlow" or "System.Net.Http",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var client = await fixture.CreateUserClientAsync();
+        var seller = fixture.AddSeller();
+        fixture.Etsy.Fail("me", HttpStatusCode.ServiceUnavailable);
+
+        await fixture.ConnectAsync(client, seller.UserId);
+
+        var getMe = Assert.Single(spans, a => a.DisplayName == "etsy get_me" && a.Duration > TimeSpan.Zero && HasChildCalls(spans, a, 2));
+        Assert.Equal("get_me", getMe.GetTagItem("etsy.operation"));
+        Assert.Contains(spans, a => a.DisplayName == "etsy exchange_code");
+        Assert.Contains(spans, a => a.DisplayName == "etsy get_shop" && (long?)a.GetTagItem("etsy.shop_id") == seller.ShopId);
+    }
+
+    private static bool HasChildCalls(IEnumerable<System.Diagnostics.Activity> spans, System.Diagnostics.Activity parent, int attempts)
+        => spans.Count(a => a.Source.Name == "System.Net.Http" && a.ParentSpanId == parent.SpanId) == attempts;
+
+    [Fact]
+    public async Task The_rate_limiter_holds_requests_beyond_the_configured_rate()
+    {
+        await using var limiter = new EtsyRateLimiter(Microsoft.Extensions.Options.Options.Create(new EtsyOptions { RequestsPerSecond = 0.01 }));
+
+        using var first = limiter.Limiter.AttemptAcquire();
+        using var second = limiter.Limiter.AttemptAcquire();
+
+        Assert.True(first.IsAcquired);
+        Assert.False(second.IsAcquired);
+    }
+
+    [Fact]
     public async Task The_fake_refuses_a_keystring_without_its_shared_secret_as_etsy_does()
     {
         using var raw = new HttpClient { BaseAddress = new Uri(fixture.Etsy.BaseUrl) };

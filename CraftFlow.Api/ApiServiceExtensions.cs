@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CraftFlow.Api.Admin;
 using CraftFlow.Api.Auth;
 using CraftFlow.Api.Caching;
 using CraftFlow.Api.Designs;
@@ -34,6 +35,7 @@ public static class ApiServiceExtensions
             .ValidateOnStart();
         builder.Services.AddScoped<DesignUploadService>();
         builder.Services.AddSingleton<DuplicateQueries>();
+        builder.AddAdminInsight();
         builder.AddEtsyFeatures();
         return builder;
     }
@@ -47,6 +49,7 @@ public static class ApiServiceExtensions
         app.MapEtsyEndpoints();
         app.MapJobEndpoints();
         app.MapCacheEndpoints();
+        app.MapAdminEndpoints();
         return app;
     }
 }

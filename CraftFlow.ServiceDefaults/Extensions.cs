@@ -1,7 +1,6 @@
 using CraftFlow.ServiceDefaults;
 using CraftFlow.ServiceDefaults.Configuration;
 using CraftFlow.ServiceDefaults.Health;
-using CraftFlow.ServiceDefaults.Resilience;
 using CraftFlow.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -10,41 +9,94 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// What every CraftFlow service shares, in the shape of an Aspire ServiceDefaults project:
-/// configuration mapping, OpenTelemetry, health checks and HTTP resilience.
+/// What every CraftFlow service shares, in the shape of Aspire's ServiceDefaults template: the platform's
+/// variables, OpenTelemetry, health checks, service discovery and HTTP resilience.
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
-        builder.AddRailwayConfiguration();
-        var settings = PlatformSettings.Read(builder.Configuration);
-        builder.Services.AddSingleton(settings);
-        if (settings.DebugLogging)
+        builder.AddPlatformSettings();
+        builder.ConfigureOpenTelemetry();
+        builder.AddDefaultHealthChecks();
+
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http =>
         {
-            builder.Logging.AddFilter("CraftFlow", LogLevel.Debug);
+            http.AddStandardResilienceHandler();
+            http.AddServiceDiscovery();
+        });
+        return builder;
+    }
+
+    /// <summary>Maps the flat variables once, binds <see cref="PlatformOptions"/>, and turns on what they ask for.</summary>
+    public static TBuilder AddPlatformSettings<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        PlatformVariables.Map(builder.Configuration);
+        builder.Services.AddOptions<PlatformOptions>().BindConfiguration(PlatformOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+
+        var platform = PlatformOptions.Read(builder.Configuration);
+        if (platform.DebugLogging)
+        {
+            foreach (var category in CraftFlowTelemetry.DebugLoggingCategories)
+            {
+                builder.Logging.AddFilter(category, LogLevel.Debug);
+            }
         }
 
-        if (settings.PerformanceMonitoring)
+        if (platform.PerformanceMonitoring)
         {
             builder.Services.AddSingleton<RequestMetrics>();
             builder.Services.AddHostedService(services => services.GetRequiredService<RequestMetrics>());
             builder.Services.AddTransient<IStartupFilter, RequestMetrics.StartupFilter>();
         }
 
-        builder.ConfigureOpenTelemetry();
-        builder.AddDefaultHealthChecks();
+        return builder;
+    }
 
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        var pipeline = ResilientHttpHandler.CreateStandardPipeline();
-        builder.Services.ConfigureHttpClientDefaults(http => http.AddHttpMessageHandler(() => new ResilientHttpHandler(pipeline)));
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        // .NET 10 leaves HTTP attributes off request spans unless this switch is false.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData", false);
+
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(
+                builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName,
+                serviceVersion: PlatformOptions.Read(builder.Configuration).Version))
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(CraftFlowTelemetry.Name))
+            .WithTracing(tracing => tracing
+                .AddSource(CraftFlowTelemetry.Name)
+                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !HealthEndpoints.IsProbe(context.Request.Path))
+                .AddHttpClientInstrumentation());
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        }
+
         return builder;
     }
 
@@ -60,10 +112,9 @@ public static class ServiceDefaultsExtensions
     /// <summary>Maps /health (readiness, JSON) and /alive (liveness) in every environment: Railway probes /health in production.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-
         app.MapHealthChecks(HealthEndpoints.HealthPath, new HealthCheckOptions
         {
-            Predicate = registration => registration.Name != "self",
+            Predicate = registration => !registration.Tags.Contains(HealthEndpoints.LiveTag),
             ResponseWriter = HealthReportWriter.WriteAsync,
             ResultStatusCodes =
             {

@@ -15,9 +15,9 @@ public static class ImagingServiceExtensions
     /// </summary>
     public static IHostApplicationBuilder AddImageJobs(this IHostApplicationBuilder builder)
     {
-        var memoryLimitMb = PlatformSettings.Read(builder.Configuration).MemoryLimitMb;
+        var memoryLimitMb = PlatformOptions.Read(builder.Configuration).MemoryLimitMb;
         var imaging = builder.Configuration.GetSection(ImagingOptions.SectionName).Get<ImagingOptions>() ?? new ImagingOptions();
-        imaging.MagickMemoryLimitBytes = (ulong)(memoryLimitMb * 1024 * 1024 / 4);
+        imaging.MagickMemoryLimitBytes = (ulong)memoryLimitMb * 1024 * 1024 / 4;
         MagickResourceGuard.Apply(imaging);
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(imaging));
 

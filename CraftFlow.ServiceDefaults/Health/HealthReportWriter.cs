@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json;
+using CraftFlow.ServiceDefaults.Configuration;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace CraftFlow.ServiceDefaults.Health;
 
@@ -17,9 +18,8 @@ public static class HealthReportWriter
 
     public static async Task WriteAsync(HttpContext context, HealthReport report)
     {
-        var configuration = context.RequestServices.GetRequiredService<IConfiguration>();
         var time = context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System;
-        var version = configuration["RAILWAY_GIT_COMMIT_SHA"] is { Length: > 0 } sha ? sha[..Math.Min(8, sha.Length)] : "unknown";
+        var version = context.RequestServices.GetRequiredService<IOptions<PlatformOptions>>().Value.ShortVersion;
 
         var checks = report.Entries.ToDictionary(e => e.Key, e => Describe(e.Value.Status));
         checks["response_time"] = report.TotalDuration > SlowResponse ? "degraded" : "healthy";

@@ -1,3 +1,4 @@
+using CraftFlow.ServiceDefaults.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace CraftFlow.Worker.Monitoring;
@@ -6,7 +7,7 @@ namespace CraftFlow.Worker.Monitoring;
 /// Warns when the working set passes 80 % of MEMORY_LIMIT_MB, once per crossing, so the logs show the climb
 /// before the platform kills the container; image jobs are what push it.
 /// </summary>
-public sealed partial class MemoryWatchService(IOptions<WorkerOptions> options, TimeProvider timeProvider, ILogger<MemoryWatchService> logger)
+public sealed partial class MemoryWatchService(IOptions<PlatformOptions> options, TimeProvider timeProvider, ILogger<MemoryWatchService> logger)
     : BackgroundService
 {
     public const double WarningFraction = 0.8;

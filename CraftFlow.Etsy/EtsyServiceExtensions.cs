@@ -19,10 +19,10 @@ public static class EtsyServiceExtensions
     /// The Etsy settings (checked at start-up), the Data Protection key ring in PostgreSQL, the secret protector and
     /// the typed <see cref="EtsyClient"/> with its rate limit and Etsy-tuned standard resilience handler.
     /// Missing keys do not fail start-up: <see cref="EtsyOptions.IsConfigured"/> is false and callers answer 503.
+    /// The flat ETSY_* variables reach the <c>Etsy</c> section through AddServiceDefaults' variable mapping.
     /// </summary>
     public static IHostApplicationBuilder AddEtsyIntegration(this IHostApplicationBuilder builder)
     {
-        EtsySettings.Map(builder.Configuration, builder.Configuration);
         builder.Services.AddSingleton<IValidateOptions<EtsyOptions>, EtsyOptionsValidator>();
         builder.Services.AddOptions<EtsyOptions>().BindConfiguration(EtsyOptions.SectionName).ValidateOnStart();
 

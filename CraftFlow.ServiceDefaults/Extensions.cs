@@ -1,6 +1,7 @@
 using CraftFlow.ServiceDefaults;
 using CraftFlow.ServiceDefaults.Configuration;
 using CraftFlow.ServiceDefaults.Health;
+using CraftFlow.ServiceDefaults.Monitoring;
 using CraftFlow.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -56,11 +57,30 @@ public static class ServiceDefaultsExtensions
             }
         }
 
+        builder.Services.AddOptions<MonitoringOptions>().BindConfiguration(MonitoringOptions.SectionName)
+            .Validate(o => o.SlowRequestThreshold > TimeSpan.Zero && o.MemorySampleInterval > TimeSpan.Zero, "Monitoring intervals must be positive.")
+            .Validate(o => o.SummaryEveryRequests > 0 && o.LatencySamplesPerRoute > 0 && o.OperationGrowthWarningMb > 0, "Monitoring counts must be positive.")
+            .Validate(o => o.MemoryWarningFraction is > 0 and <= 1 && o.GcHeapShare is > 0 and <= 1, "Monitoring fractions must be in (0, 1].")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ProcessUsage>();
+        builder.Services.AddSingleton<MemoryMonitor>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<MemoryMonitor>());
         if (platform.PerformanceMonitoring)
         {
-            builder.Services.AddSingleton<RequestMetrics>();
-            builder.Services.AddHostedService(services => services.GetRequiredService<RequestMetrics>());
-            builder.Services.AddTransient<IStartupFilter, RequestMetrics.StartupFilter>();
+            builder.Services.AddSingleton<RequestMonitor>();
+            builder.Services.AddTransient<IStartupFilter, RequestMonitor.StartupFilter>();
+        }
+
+        if (!builder.Environment.IsDevelopment())
+        {
+            // One JSON object per event, with the trace and span ids, for Railway's log search.
+            builder.Logging.AddJsonConsole(json =>
+            {
+                json.IncludeScopes = true;
+                json.UseUtcTimestamp = true;
+                json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+            builder.Logging.Configure(logging => logging.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         }
 
         return builder;
@@ -112,17 +132,7 @@ public static class ServiceDefaultsExtensions
     /// <summary>Maps /health (readiness, JSON) and /alive (liveness) in every environment: Railway probes /health in production.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks(HealthEndpoints.HealthPath, new HealthCheckOptions
-        {
-            Predicate = registration => !registration.Tags.Contains(HealthEndpoints.LiveTag),
-            ResponseWriter = HealthReportWriter.WriteAsync,
-            ResultStatusCodes =
-            {
-                [HealthStatus.Healthy] = StatusCodes.Status200OK,
-                [HealthStatus.Degraded] = StatusCodes.Status200OK,
-                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
-            },
-        });
+        app.MapGet(HealthEndpoints.HealthPath, HealthReportWriter.AnswerAsync).ExcludeFromDescription();
         app.MapHealthChecks(HealthEndpoints.AlivePath, new HealthCheckOptions
         {
             Predicate = registration => registration.Tags.Contains(HealthEndpoints.LiveTag),

@@ -3,7 +3,6 @@ using CraftFlow.Data.Jobs;
 using CraftFlow.Worker.Designs;
 using CraftFlow.Worker.Handlers;
 using CraftFlow.Worker.Jobs;
-using CraftFlow.Worker.Monitoring;
 using Microsoft.Extensions.Options;
 
 namespace CraftFlow.Worker;
@@ -12,7 +11,7 @@ public static class WorkerServiceExtensions
 {
     /// <summary>
     /// Everything the Worker runs: a consumer per queue with WORKER_CONCURRENCY slots each, the LISTEN connection,
-    /// the lease rescuer and prune schedule, the memory watch and the job handlers. Call after
+    /// the lease rescuer and prune schedule and the job handlers. Call after
     /// <see cref="JobQueueServiceExtensions.AddCraftFlowJobQueue"/> (and the service defaults, which map the variables).
     /// </summary>
     public static IHostApplicationBuilder AddCraftFlowWorker(this IHostApplicationBuilder builder)
@@ -37,7 +36,6 @@ public static class WorkerServiceExtensions
         builder.Services.AddHealthChecks().AddCheck<JobQueueHealthCheck>("job_queue");
         builder.Services.AddHostedService<JobNotificationListenerService>();
         builder.Services.AddHostedService<JobMaintenanceService>();
-        builder.Services.AddHostedService<MemoryWatchService>();
         foreach (var queueName in JobQueues.All.Where(queue => settings.ConcurrencyFor(queue) > 0))
         {
             // AddSingleton, not AddHostedService: the latter keeps one registration per implementation type.

@@ -28,6 +28,8 @@ public sealed class RunningGraph : IAsyncLifetime
 [Collection(AppHostCollection.Name)]
 public sealed class AppHostTests(RunningGraph running) : IClassFixture<RunningGraph>
 {
+    private const string Password = "correct horse battery";
+
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     private TestGraph Graph => running.Graph;
@@ -83,6 +85,10 @@ public sealed class AppHostTests(RunningGraph running) : IClassFixture<RunningGr
             async () => await ApiFixture.ReadJsonAsync(await client.GetAsync($"/api/uploads/{batchId}")),
             b => b.GetProperty("processed").GetInt32() == 1, Deadline, "the Worker to process the upload");
         Assert.Equal(0, batch.GetProperty("failed").GetInt32());
+
+        // Every resource's console, as the dashboard shows it: the seller's password and token appear nowhere.
+        var token = client.DefaultRequestHeaders.Authorization!.Parameter!;
+        Assert.DoesNotContain(Graph.Log.Lines, line => line.Contains(token, StringComparison.Ordinal) || line.Contains(Password, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -134,7 +140,7 @@ public sealed class AppHostTests(RunningGraph running) : IClassFixture<RunningGr
     {
         var client = Graph.CreateApiClient();
         var email = $"seller-{Guid.NewGuid():N}@example.com";
-        using var response = await client.PostAsJsonAsync("/api/auth/register", new { email, password = "correct horse battery" });
+        using var response = await client.PostAsJsonAsync("/api/auth/register", new { email, password = Password });
         response.EnsureSuccessStatusCode();
         var token = (await ApiFixture.ReadJsonAsync(response)).GetProperty("token").GetProperty("token").GetString();
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);

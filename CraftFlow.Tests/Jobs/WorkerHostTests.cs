@@ -4,7 +4,6 @@ using CraftFlow.ServiceDefaults.Configuration;
 using CraftFlow.Tests.Infrastructure;
 using CraftFlow.Worker;
 using CraftFlow.Worker.Handlers;
-using CraftFlow.Worker.Monitoring;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -60,16 +59,6 @@ public sealed class WorkerHostTests(JobQueueFixture database) : IClassFixture<Jo
             await host.StartAsync();
         });
         Assert.Contains("HeartbeatInterval", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Memory_watch_warns_above_80_percent_of_the_limit()
-    {
-        var watch = new MemoryWatchService(
-            Options.Create(new PlatformOptions { MemoryLimitMb = 1000 }), TimeProvider.System, NullLogger<MemoryWatchService>.Instance);
-
-        Assert.False(watch.Check(790L * 1024 * 1024));
-        Assert.True(watch.Check(810L * 1024 * 1024));
     }
 
     [Fact]

@@ -16,6 +16,7 @@ const sharedSources = [
   "/CraftFlow.Data/**",
   "/CraftFlow.Imaging/**",
   "/CraftFlow.Caching/**",
+  "/CraftFlow.Etsy/**",
   "/Directory.Build.props",
   "/Directory.Packages.props",
   "/global.json",

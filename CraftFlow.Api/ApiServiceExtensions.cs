@@ -3,6 +3,7 @@ using CraftFlow.Api.Admin;
 using CraftFlow.Api.Auth;
 using CraftFlow.Api.Caching;
 using CraftFlow.Api.Designs;
+using CraftFlow.Api.Etsy;
 using CraftFlow.Api.Infrastructure;
 using CraftFlow.Api.Jobs;
 using CraftFlow.Api.Mockups;
@@ -35,6 +36,7 @@ public static class ApiServiceExtensions
         builder.Services.AddScoped<DesignUploadService>();
         builder.Services.AddSingleton<DuplicateQueries>();
         builder.AddAdminInsight();
+        builder.AddEtsyFeatures();
         return builder;
     }
 
@@ -44,6 +46,7 @@ public static class ApiServiceExtensions
         app.MapDesignEndpoints();
         app.MapTemplateEndpoints();
         app.MapMockupEndpoints();
+        app.MapEtsyEndpoints();
         app.MapJobEndpoints();
         app.MapCacheEndpoints();
         app.MapAdminEndpoints();

@@ -1,13 +1,14 @@
 using CraftFlow.Data.Entities;
 using CraftFlow.Data.Jobs;
 using CraftFlow.Data.Storage;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace CraftFlow.Data;
 
-public sealed class CraftFlowDbContext(DbContextOptions<CraftFlowDbContext> options) : DbContext(options)
+public sealed class CraftFlowDbContext(DbContextOptions<CraftFlowDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<User> Users => Set<User>();
 
@@ -24,6 +25,11 @@ public sealed class CraftFlowDbContext(DbContextOptions<CraftFlowDbContext> opti
     public DbSet<PlatformConnection> PlatformConnections => Set<PlatformConnection>();
 
     public DbSet<EtsyListing> EtsyListings => Set<EtsyListing>();
+
+    public DbSet<EtsyOAuthState> EtsyOAuthStates => Set<EtsyOAuthState>();
+
+    /// <summary>ASP.NET Core Data Protection's key ring, shared by the API and the Worker (they encrypt Etsy tokens).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public DbSet<Job> Jobs => Set<Job>();
 
@@ -101,7 +107,15 @@ public sealed class CraftFlowDbContext(DbContextOptions<CraftFlowDbContext> opti
         modelBuilder.Entity<PlatformConnection>(connection =>
         {
             connection.Property(c => c.Platform).HasMaxLength(20);
+            connection.Property(c => c.ShopId).HasMaxLength(40);
+            connection.Property(c => c.ShopName).HasMaxLength(200);
+            connection.Property(c => c.InactiveReason).HasMaxLength(1000);
             connection.HasOne(c => c.User).WithMany().OnDelete(DeleteBehavior.Cascade);
+            // Reconnecting a shop updates its row: one live connection per user and shop.
+            connection.HasIndex(c => new { c.UserId, c.Platform, c.ShopId })
+                .HasDatabaseName("ix_platform_connections_user_shop")
+                .IsUnique()
+                .HasFilter("disconnected_at IS NULL");
             UseXminAsVersion(connection);
         });
 
@@ -110,12 +124,31 @@ public sealed class CraftFlowDbContext(DbContextOptions<CraftFlowDbContext> opti
             listing.Property(l => l.Title).HasMaxLength(140);
             listing.Property(l => l.Price).HasPrecision(12, 2);
             listing.Property(l => l.Status).HasConversion(LowerCaseEnum<ListingStatus>()).HasMaxLength(20);
+            listing.Property(l => l.Draft).HasColumnType("jsonb");
+            listing.Property(l => l.EtsyState).HasMaxLength(20);
+            listing.Property(l => l.EtsyUrl).HasMaxLength(500);
+            // An Etsy listing belongs to one of our rows: a retry that adopts a draft it finds cannot take another's.
+            listing.HasIndex(l => l.ExternalListingId)
+                .HasDatabaseName("ix_etsy_listings_external_listing_id")
+                .IsUnique()
+                .HasFilter("external_listing_id IS NOT NULL");
             listing.HasOne(l => l.User).WithMany().OnDelete(DeleteBehavior.Cascade);
             // A listing is a record of what was published; losing the connection or design keeps it.
             listing.HasOne(l => l.Connection).WithMany().OnDelete(DeleteBehavior.Restrict);
             listing.HasOne(l => l.DesignImage).WithMany().OnDelete(DeleteBehavior.SetNull);
             listing.HasOne(l => l.Mockup).WithMany().OnDelete(DeleteBehavior.SetNull);
             UseXminAsVersion(listing);
+        });
+
+        modelBuilder.Entity<EtsyOAuthState>(state =>
+        {
+            state.ToTable("etsy_oauth_states");
+            state.HasKey(s => s.StateHash);
+            state.Property(s => s.StateHash).HasMaxLength(64);
+            state.Property(s => s.RedirectUri).HasMaxLength(2000);
+            state.HasOne(s => s.User).WithMany().OnDelete(DeleteBehavior.Cascade);
+            // Expired states are swept by time.
+            state.HasIndex(s => s.ExpiresAt);
         });
 
         modelBuilder.Entity<Job>(job =>

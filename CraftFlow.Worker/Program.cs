@@ -2,6 +2,7 @@ using CraftFlow.Data;
 using CraftFlow.Data.Jobs;
 using CraftFlow.Data.Storage;
 using CraftFlow.Worker;
+using CraftFlow.Worker.Etsy;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -12,6 +13,7 @@ builder.AddCraftFlowCaching();
 builder.AddCraftFlowJobQueue();
 builder.AddCraftFlowWorker();
 builder.AddImageJobs();
+builder.AddEtsyJobs();
 
 var app = builder.Build();
 

@@ -3,6 +3,9 @@ namespace CraftFlow.Data.Entities;
 /// <summary>A seller's connected shop. Tokens are encrypted at rest (Data Protection) before they reach this entity.</summary>
 public sealed class PlatformConnection : ITimestamped
 {
+    /// <summary>The one marketplace today; the column leaves room for others.</summary>
+    public const string Etsy = "etsy";
+
     public Guid Id { get; set; } = Guid.CreateVersion7();
 
     public Guid UserId { get; set; }
@@ -16,7 +19,11 @@ public sealed class PlatformConnection : ITimestamped
 
     public string? ShopName { get; set; }
 
-    public required string AccessTokenEncrypted { get; set; }
+    /// <summary>The marketplace's numeric user id (the prefix of Etsy's access tokens).</summary>
+    public long? ExternalUserId { get; set; }
+
+    /// <summary>Null once the seller disconnects: the tokens are erased, the row stays for the listings that name it.</summary>
+    public string? AccessTokenEncrypted { get; set; }
 
     public string? RefreshTokenEncrypted { get; set; }
 
@@ -25,6 +32,14 @@ public sealed class PlatformConnection : ITimestamped
     public string? Scopes { get; set; }
 
     public bool IsActive { get; set; } = true;
+
+    /// <summary>Why the connection stopped working (a refused token refresh), in words the seller can act on.</summary>
+    public string? InactiveReason { get; set; }
+
+    /// <summary>When the seller disconnected the shop; such a connection is gone from the API.</summary>
+    public DateTimeOffset? DisconnectedAt { get; set; }
+
+    public DateTimeOffset? TokenRefreshedAt { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 

@@ -183,6 +183,10 @@ namespace CraftFlow.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("connection_id");
 
+                    b.Property<DateTimeOffset?>("CreateRequestedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("create_requested_at");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -195,9 +199,28 @@ namespace CraftFlow.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("design_image_id");
 
+                    b.Property<string>("Draft")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("draft");
+
                     b.Property<string>("ErrorMessage")
                         .HasColumnType("text")
                         .HasColumnName("error_message");
+
+                    b.Property<string>("EtsyState")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("etsy_state");
+
+                    b.Property<string>("EtsyUrl")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("etsy_url");
+
+                    b.Property<long?>("ExternalImageId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("external_image_id");
 
                     b.Property<long?>("ExternalListingId")
                         .HasColumnType("bigint")
@@ -206,6 +229,10 @@ namespace CraftFlow.Data.Migrations
                     b.Property<bool>("IsActive")
                         .HasColumnType("boolean")
                         .HasColumnName("is_active");
+
+                    b.Property<Guid?>("JobId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("job_id");
 
                     b.Property<Guid?>("MockupId")
                         .HasColumnType("uuid")
@@ -259,6 +286,11 @@ namespace CraftFlow.Data.Migrations
                     b.HasIndex("DesignImageId")
                         .HasDatabaseName("ix_etsy_listings_design_image_id");
 
+                    b.HasIndex("ExternalListingId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_etsy_listings_external_listing_id")
+                        .HasFilter("external_listing_id IS NOT NULL");
+
                     b.HasIndex("MockupId")
                         .HasDatabaseName("ix_etsy_listings_mockup_id");
 
@@ -266,6 +298,48 @@ namespace CraftFlow.Data.Migrations
                         .HasDatabaseName("ix_etsy_listings_user_id");
 
                     b.ToTable("etsy_listings", (string)null);
+                });
+
+            modelBuilder.Entity("CraftFlow.Data.Entities.EtsyOAuthState", b =>
+                {
+                    b.Property<string>("StateHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("state_hash");
+
+                    b.Property<string>("CodeVerifierEncrypted")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("code_verifier_encrypted");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("RedirectUri")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("redirect_uri");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("StateHash")
+                        .HasName("pk_etsy_oauth_states");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_etsy_oauth_states_expires_at");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_etsy_oauth_states_user_id");
+
+                    b.ToTable("etsy_oauth_states", (string)null);
                 });
 
             modelBuilder.Entity("CraftFlow.Data.Entities.Mockup", b =>
@@ -342,13 +416,25 @@ namespace CraftFlow.Data.Migrations
                         .HasColumnName("id");
 
                     b.Property<string>("AccessTokenEncrypted")
-                        .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("access_token_encrypted");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("DisconnectedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("disconnected_at");
+
+                    b.Property<long?>("ExternalUserId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("external_user_id");
+
+                    b.Property<string>("InactiveReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("inactive_reason");
 
                     b.Property<bool>("IsActive")
                         .HasColumnType("boolean")
@@ -369,16 +455,22 @@ namespace CraftFlow.Data.Migrations
                         .HasColumnName("scopes");
 
                     b.Property<string>("ShopId")
-                        .HasColumnType("text")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
                         .HasColumnName("shop_id");
 
                     b.Property<string>("ShopName")
-                        .HasColumnType("text")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("shop_name");
 
                     b.Property<DateTimeOffset?>("TokenExpiresAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("token_expires_at");
+
+                    b.Property<DateTimeOffset?>("TokenRefreshedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("token_refreshed_at");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -397,8 +489,10 @@ namespace CraftFlow.Data.Migrations
                     b.HasKey("Id")
                         .HasName("pk_platform_connections");
 
-                    b.HasIndex("UserId")
-                        .HasDatabaseName("ix_platform_connections_user_id");
+                    b.HasIndex("UserId", "Platform", "ShopId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_platform_connections_user_shop")
+                        .HasFilter("disconnected_at IS NULL");
 
                     b.ToTable("platform_connections", (string)null);
                 });
@@ -781,6 +875,29 @@ namespace CraftFlow.Data.Migrations
                     b.ToTable("blobs", (string)null);
                 });
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("text")
+                        .HasColumnName("friendly_name");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("text")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Id")
+                        .HasName("pk_data_protection_keys");
+
+                    b.ToTable("data_protection_keys", (string)null);
+                });
+
             modelBuilder.Entity("CraftFlow.Data.Entities.DesignImage", b =>
                 {
                     b.HasOne("CraftFlow.Data.Entities.DesignImage", "DuplicateOf")
@@ -850,6 +967,18 @@ namespace CraftFlow.Data.Migrations
                     b.Navigation("DesignImage");
 
                     b.Navigation("Mockup");
+
+                    b.Navigation("User");
+                });
+
+            modelBuilder.Entity("CraftFlow.Data.Entities.EtsyOAuthState", b =>
+                {
+                    b.HasOne("CraftFlow.Data.Entities.User", "User")
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_etsy_oauth_states_users_user_id");
 
                     b.Navigation("User");
                 });

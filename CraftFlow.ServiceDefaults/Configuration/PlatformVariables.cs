@@ -31,6 +31,12 @@ public static class PlatformVariables
         PlatformVariable.Integer("WORKER_CONCURRENCY", "Worker:Concurrency", 1, 64),
         PlatformVariable.Choice("STORAGE_PROVIDER", "Storage:Provider", "filesystem", "postgres"),
         PlatformVariable.Text("STORAGE_PATH", "Storage:Path"),
+        PlatformVariable.Text("ETSY_API_BASE_URL", "Etsy:ApiBaseUrl"),
+        PlatformVariable.Text("ETSY_OAUTH_AUTHORIZE_URL", "Etsy:OAuthAuthorizeUrl"),
+        PlatformVariable.Text("ETSY_CLIENT_ID", "Etsy:ClientId"),
+        PlatformVariable.Text("ETSY_SHARED_SECRET", "Etsy:SharedSecret"),
+        PlatformVariable.Text("ETSY_REDIRECT_URI", "Etsy:RedirectUri"),
+        PlatformVariable.Text("ETSY_SCOPES", "Etsy:Scopes"),
     ];
 
     /// <summary><c>WORKER_CONCURRENCY_IMAGE_PROCESSING=1</c> and the like: one queue's slots in this process, 0 to turn it off.</summary>

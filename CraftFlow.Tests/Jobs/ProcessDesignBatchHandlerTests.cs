@@ -89,7 +89,7 @@ public sealed class ProcessDesignBatchHandlerTests(JobQueueFixture database) : I
     }
 
     private ProcessDesignBatchHandler CreateHandler(IDesignProcessor processor)
-        => new(database.DataSource, processor, new CraftFlow.Caching.CraftFlowCache(new CraftFlow.Caching.CachingOptions()), TimeProvider.System, NullLogger<ProcessDesignBatchHandler>.Instance);
+        => new(database.DataSource, processor, new CraftFlow.Caching.CacheInvalidation(new ZiggyCreatures.Caching.Fusion.FusionCache(new ZiggyCreatures.Caching.Fusion.FusionCacheOptions())), TimeProvider.System, NullLogger<ProcessDesignBatchHandler>.Instance);
 
     private static Job ToJob(NewJob job) => new()
     {

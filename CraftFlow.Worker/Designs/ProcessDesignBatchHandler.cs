@@ -13,7 +13,7 @@ namespace CraftFlow.Worker.Designs;
 /// a rescued job) never counts a design twice, and concurrent jobs of one batch add up exactly.
 /// </summary>
 public sealed partial class ProcessDesignBatchHandler(
-    NpgsqlDataSource dataSource, IDesignProcessor processor, ITwoTierCache cache, TimeProvider timeProvider,
+    NpgsqlDataSource dataSource, IDesignProcessor processor, CacheInvalidation invalidation, TimeProvider timeProvider,
     ILogger<ProcessDesignBatchHandler> logger)
     : IJobHandler
 {
@@ -24,9 +24,14 @@ public sealed partial class ProcessDesignBatchHandler(
         var payload = ProcessDesignBatchJob.Read(job.Payload);
         var designs = await LoadUnfinishedAsync(payload.DesignIds, cancellationToken);
         var lastAttempt = job.Attempt >= job.MaxAttempts;
+
+        // The API's cached reads of these designs and of the gallery show the old status until this evicts them,
+        // once per job, when the job ends (also half-way through).
+        await using var changed = invalidation.TrackDesignChanges();
         foreach (var design in designs)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            changed.Add(design.UserId, design.Id);
             await MarkProcessingAsync(design.Id, cancellationToken);
             DesignProcessingResult result;
             try
@@ -43,10 +48,6 @@ public sealed partial class ProcessDesignBatchHandler(
             {
                 LogDesignFinished(logger, design.Id, result.Status);
             }
-
-            // The API's cached reads of this design and of the gallery now show the old status.
-            await cache.InvalidateTagAsync(CacheTags.Design(design.Id), cancellationToken);
-            await cache.InvalidateTagAsync(CacheTags.DesignList(design.UserId), cancellationToken);
         }
     }
 

@@ -12,8 +12,9 @@ public sealed class CacheInvalidation(IFusionCache cache)
 {
     /// <summary>
     /// Designs of one user were added, changed or deleted. One id evicts that design and the user's lists; several
-    /// (a processed upload batch) evict every cached design read of the user with one tag, so a job invalidates once,
-    /// not once per design. No id (an upload of new designs) evicts the lists only.
+    /// (a processed upload batch) evict the lists and every cached read of one of the user's designs, two tags
+    /// however many designs, so a job invalidates once, not once per design. No id (an upload of new designs)
+    /// evicts the lists only.
     /// </summary>
     public Task DesignsChangedAsync(Guid userId, IReadOnlyCollection<Guid> designIds, CancellationToken cancellationToken)
         => RemoveAsync(
@@ -21,7 +22,7 @@ public sealed class CacheInvalidation(IFusionCache cache)
             {
                 0 => [CacheTags.DesignList(userId)],
                 1 => [CacheTags.DesignList(userId), CacheTags.Design(designIds.First())],
-                _ => [CacheTags.AnyDesign(userId)],
+                _ => [CacheTags.DesignList(userId), CacheTags.AnyDesign(userId)],
             },
             cancellationToken);
 

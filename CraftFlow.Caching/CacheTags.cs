@@ -20,8 +20,8 @@ public static class CacheTags
     public static string DesignList(Guid userId) => $"designs:{userId:N}";
 
     /// <summary>
-    /// Every cached read of a user's designs, lists and single designs alike: what a change to many designs at
-    /// once (a processed upload batch) invalidates, with one tag instead of one per design.
+    /// Every cached read of one of a user's designs: what a change to many designs at once (a processed upload
+    /// batch) invalidates, with one tag instead of one per design. Lists carry <see cref="DesignList"/> only.
     /// </summary>
     public static string AnyDesign(Guid userId) => $"any-design:{userId:N}";
 

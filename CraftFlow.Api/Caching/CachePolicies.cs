@@ -5,8 +5,8 @@ public static class CachePolicies
 {
     public static readonly CachedReadPolicy DesignList = new(CacheTtls.DesignList, (http, user) =>
         Guid.TryParse(http.Request.Query["template_id"], out var template)
-            ? [CacheTags.DesignList(user), CacheTags.AnyDesign(user), CacheTags.Template(template)]
-            : [CacheTags.DesignList(user), CacheTags.AnyDesign(user)], changedByWorker: true);
+            ? [CacheTags.DesignList(user), CacheTags.Template(template)]
+            : [CacheTags.DesignList(user)], changedByWorker: true);
 
     public static readonly CachedReadPolicy Design = new(
         CacheTtls.Design, (http, user) => [CacheTags.Design(CachedReadPolicy.RouteId(http)), CacheTags.AnyDesign(user)], changedByWorker: true);

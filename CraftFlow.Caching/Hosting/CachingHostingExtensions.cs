@@ -1,3 +1,4 @@
+using System.Text.Json;
 using CraftFlow.Caching;
 using CraftFlow.Caching.Health;
 using CraftFlow.Caching.OutputCaching;
@@ -37,6 +38,10 @@ public static class CachingHostingExtensions
     // With a stale value at hand, a request waits at most this long for Redis before answering with it.
     private static readonly TimeSpan StaleAtHandRedisTimeout = TimeSpan.FromMilliseconds(50);
 
+    // A value tuple's items are fields, which System.Text.Json skips by default: a cached tuple would come back
+    // empty from Redis (FusionCache's advisor warns about it at start-up).
+    private static readonly JsonSerializerOptions SerializerOptions = new() { IncludeFields = true };
+
     // A node that could not read a tag's invalidation from Redis (it was down) reads it again after this long.
     private static readonly TimeSpan TagMemoryLifetime = TimeSpan.FromSeconds(30);
 
@@ -72,7 +77,7 @@ public static class CachingHostingExtensions
 
         var fusion = services.AddFusionCache()
             .WithMemoryCache(sp => sp.GetRequiredKeyedService<MemoryCache>(MemoryTierKey))
-            .WithSerializer(new FusionCacheSystemTextJsonSerializer());
+            .WithSerializer(new FusionCacheSystemTextJsonSerializer(SerializerOptions));
         if (!enabled)
         {
             fusion.WithNullImplementation();

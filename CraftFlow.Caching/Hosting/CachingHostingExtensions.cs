@@ -85,7 +85,7 @@ public static class CachingHostingExtensions
 
         if (useRedis)
         {
-            // The lead's service defaults or another library may have registered the client already: one multiplexer.
+            // The service defaults or another library may have registered the client already: one multiplexer.
             if (!services.Any(d => d.ServiceType == typeof(IConnectionMultiplexer) && !d.IsKeyedService))
             {
                 builder.AddRedisClient(ConnectionName, settings => settings.DisableHealthChecks = true, redis => redis.Defaults = new CacheRedisDefaults());

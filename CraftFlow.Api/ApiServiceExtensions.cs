@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CraftFlow.Api.Admin;
 using CraftFlow.Api.Auth;
 using CraftFlow.Api.Caching;
 using CraftFlow.Api.Designs;
@@ -29,10 +30,11 @@ public static class ApiServiceExtensions
     public static IHostApplicationBuilder AddApiFeatures(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.SectionName)
-            .Validate(o => o.MaxFilesPerUpload > 0 && o.MaxFileBytes > 0, "Upload limits must be positive.")
+            .Validate(o => o.MaxFilesPerUpload > 0 && o.MaxFileBytes > 0 && o.MaxUploadBytes > 0, "Upload limits must be positive.")
             .ValidateOnStart();
         builder.Services.AddScoped<DesignUploadService>();
         builder.Services.AddSingleton<DuplicateQueries>();
+        builder.AddAdminInsight();
         return builder;
     }
 
@@ -44,6 +46,7 @@ public static class ApiServiceExtensions
         app.MapMockupEndpoints();
         app.MapJobEndpoints();
         app.MapCacheEndpoints();
+        app.MapAdminEndpoints();
         return app;
     }
 }

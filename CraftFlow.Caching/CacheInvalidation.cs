@@ -26,9 +26,6 @@ public sealed class CacheInvalidation(IFusionCache cache)
             },
             cancellationToken);
 
-    /// <summary>Collects the designs a job changes and invalidates them once, when it is disposed.</summary>
-    public DesignChanges TrackDesignChanges() => new(this);
-
     /// <summary>A template was added (<paramref name="templateId"/> null), changed or deleted.</summary>
     public Task TemplateChangedAsync(Guid userId, Guid? templateId, CancellationToken cancellationToken)
         => RemoveAsync(

@@ -25,9 +25,15 @@ public sealed class ImagingOptions
     public ulong MagickMemoryLimitBytes { get; set; } = 2UL * 1024 * 1024 * 1024;
 
     /// <summary>
-    /// Gives ImageMagick's pixel cache a share of the process budget (<c>MEMORY_LIMIT_MB</c>): by default a
-    /// third, since the hash path also holds the file bytes and a grayscale copy, and a worker may run two
-    /// jobs at once.
+    /// What the analyses running at once may hold together (each reserves
+    /// <see cref="Analysis.DesignAnalyzer.PeakBytes"/> plus its file before it starts; one runs alone whatever its size).
+    /// </summary>
+    public long AnalysisMemoryBudgetBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Derives the memory limits from the process budget (<c>MEMORY_LIMIT_MB</c>): ImageMagick's pixel cache gets
+    /// a share (by default a third) and the analyses running at once half, leaving the rest to the runtime,
+    /// the files being read and the other jobs.
     /// </summary>
     public ImagingOptions WithProcessMemoryLimit(int memoryLimitMb, double magickShare = 1.0 / 3)
     {
@@ -35,6 +41,7 @@ public sealed class ImagingOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(magickShare);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(magickShare, 1.0);
         MagickMemoryLimitBytes = (ulong)(memoryLimitMb * 1024.0 * 1024.0 * magickShare);
+        AnalysisMemoryBudgetBytes = (long)(memoryLimitMb * 1024.0 * 1024.0 / 2);
         return this;
     }
 }

@@ -10,16 +10,17 @@ namespace CraftFlow.Worker;
 public static class ImagingServiceExtensions
 {
     /// <summary>
-    /// The image jobs: design batches (hashes, thumbnail, duplicates) and mockup rendering. ImageMagick's
-    /// memory limit is a quarter of MEMORY_LIMIT_MB, since WORKER_CONCURRENCY jobs decode at once.
+    /// The image jobs: design batches (hashes, thumbnail, duplicates) and mockup rendering. ImageMagick's memory
+    /// limit and the budget of the analyses running at once derive from MEMORY_LIMIT_MB (<see cref="PlatformOptions"/>).
     /// </summary>
     public static IHostApplicationBuilder AddImageJobs(this IHostApplicationBuilder builder)
     {
-        var memoryLimitMb = PlatformSettings.Read(builder.Configuration).MemoryLimitMb;
-        var imaging = builder.Configuration.GetSection(ImagingOptions.SectionName).Get<ImagingOptions>() ?? new ImagingOptions();
-        imaging.MagickMemoryLimitBytes = (ulong)(memoryLimitMb * 1024 * 1024 / 4);
+        var memoryLimitMb = PlatformOptions.Read(builder.Configuration).MemoryLimitMb;
+        var imaging = (builder.Configuration.GetSection(ImagingOptions.SectionName).Get<ImagingOptions>() ?? new ImagingOptions())
+            .WithProcessMemoryLimit(memoryLimitMb);
         MagickResourceGuard.Apply(imaging);
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(imaging));
+        builder.Services.AddSingleton(new AnalysisGate(imaging));
 
         builder.Services.AddSingleton<UserHashIndexCache>();
         builder.AddDesignBatchProcessing<ImagingDesignProcessor>();

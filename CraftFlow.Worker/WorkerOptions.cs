@@ -1,75 +1,46 @@
-using System.Globalization;
-using Microsoft.Extensions.Options;
+using System.ComponentModel.DataAnnotations;
+using CraftFlow.Data.Jobs;
 
 namespace CraftFlow.Worker;
 
-/// <summary>The Worker's process settings (DESIGN.md section 3), read from Railway-style variables.</summary>
-public sealed class WorkerOptions
+/// <summary>
+/// The Worker's process settings (DESIGN.md section 3): the <c>Worker</c> section, which WORKER_CONCURRENCY and
+/// WORKER_CONCURRENCY_&lt;QUEUE&gt; feed through the service defaults' one reader of Railway's variables.
+/// </summary>
+public sealed class WorkerOptions : IValidatableObject
 {
-    public const string ConcurrencySetting = "WORKER_CONCURRENCY";
-    public const string MemoryLimitSetting = "MEMORY_LIMIT_MB";
-    public const string DebugLoggingSetting = "DEBUG_LOGGING";
+    public const string SectionName = "Worker";
     public const int MaxConcurrency = 64;
 
     /// <summary>Jobs each queue's consumer runs at once in this process.</summary>
+    [Range(1, MaxConcurrency)]
     public int Concurrency { get; set; } = 2;
 
     /// <summary>
-    /// Per-queue overrides from WORKER_CONCURRENCY_&lt;QUEUE&gt; (e.g. WORKER_CONCURRENCY_IMAGE_PROCESSING=1 where
-    /// image jobs need the memory); 0 turns a queue's consumer off in this process.
+    /// Per-queue overrides (e.g. WORKER_CONCURRENCY_IMAGE_PROCESSING=1 where image jobs need the memory);
+    /// 0 turns a queue's consumer off in this process.
     /// </summary>
-    public Dictionary<string, int> QueueConcurrency { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, int> QueueConcurrency { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     public int ConcurrencyFor(string queue) => QueueConcurrency.GetValueOrDefault(queue, Concurrency);
 
-    public static string QueueConcurrencySetting(string queue) => $"{ConcurrencySetting}_{queue.ToUpperInvariant()}";
+    public static WorkerOptions Read(IConfiguration configuration) =>
+        configuration.GetSection(SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
 
-    /// <summary>The container's memory budget; the memory watch warns above 80 % of it.</summary>
-    public int MemoryLimitMb { get; set; } = 7000;
-
-    /// <summary>Debug logs for the queue and the Worker's handlers (every claim outcome, every completion).</summary>
-    public bool DebugLogging { get; set; }
-
-    /// <summary>
-    /// Reads the settings, failing with a message that names the setting and the bad value: a typo in a Railway
-    /// variable should stop the deploy, not run with a default nobody chose.
-    /// </summary>
-    public static void Load(WorkerOptions options, Microsoft.Extensions.Configuration.IConfiguration configuration)
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        options.Concurrency = ReadInt(configuration, ConcurrencySetting, options.Concurrency, 1, MaxConcurrency);
-        foreach (var queue in CraftFlow.Data.Jobs.JobQueues.All)
+        foreach (var (queue, concurrency) in QueueConcurrency)
         {
-            var setting = QueueConcurrencySetting(queue);
-            if (configuration[setting] is { Length: > 0 })
+            if (!JobQueues.All.Contains(queue, StringComparer.OrdinalIgnoreCase))
             {
-                options.QueueConcurrency[queue] = ReadInt(configuration, setting, options.Concurrency, 0, MaxConcurrency);
+                yield return new ValidationResult(
+                    $"WORKER_CONCURRENCY_{queue.ToUpperInvariant()} names no queue; the queues are {string.Join(", ", JobQueues.All)}.");
+            }
+            else if (concurrency is < 0 or > MaxConcurrency)
+            {
+                yield return new ValidationResult(
+                    $"WORKER_CONCURRENCY_{queue.ToUpperInvariant()} must be a whole number from 0 to {MaxConcurrency}, got {concurrency}.");
             }
         }
-
-        options.MemoryLimitMb = ReadInt(configuration, MemoryLimitSetting, options.MemoryLimitMb, 64, 1_048_576);
-        if (configuration[DebugLoggingSetting] is { Length: > 0 } debug)
-        {
-            options.DebugLogging = bool.TryParse(debug.Trim(), out var on)
-                ? on
-                : throw new OptionsValidationException(
-                    DebugLoggingSetting, typeof(WorkerOptions), [$"{DebugLoggingSetting} must be true or false, got '{debug}'."]);
-        }
-    }
-
-    private static int ReadInt(Microsoft.Extensions.Configuration.IConfiguration configuration, string setting, int fallback, int min, int max)
-    {
-        var text = configuration[setting];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
-
-        if (!int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
-        {
-            throw new OptionsValidationException(
-                setting, typeof(WorkerOptions), [$"{setting} must be a whole number from {min} to {max}, got '{text}'."]);
-        }
-
-        return value;
     }
 }

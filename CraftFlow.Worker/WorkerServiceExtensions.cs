@@ -1,8 +1,8 @@
+using System.ComponentModel.DataAnnotations;
 using CraftFlow.Data.Jobs;
 using CraftFlow.Worker.Designs;
 using CraftFlow.Worker.Handlers;
 using CraftFlow.Worker.Jobs;
-using CraftFlow.Worker.Monitoring;
 using Microsoft.Extensions.Options;
 
 namespace CraftFlow.Worker;
@@ -11,19 +11,15 @@ public static class WorkerServiceExtensions
 {
     /// <summary>
     /// Everything the Worker runs: a consumer per queue with WORKER_CONCURRENCY slots each, the LISTEN connection,
-    /// the lease rescuer and prune schedule, the memory watch and the job handlers. Settings are read and checked
-    /// here, at start-up. Call after <see cref="JobQueueServiceExtensions.AddCraftFlowJobQueue"/>.
+    /// the lease rescuer and prune schedule and the job handlers. Call after
+    /// <see cref="JobQueueServiceExtensions.AddCraftFlowJobQueue"/> (and the service defaults, which map the variables).
     /// </summary>
     public static IHostApplicationBuilder AddCraftFlowWorker(this IHostApplicationBuilder builder)
     {
-        // Read once now so a bad value stops start-up here, before any service runs.
-        var settings = new WorkerOptions();
-        WorkerOptions.Load(settings, builder.Configuration);
-        if (settings.DebugLogging)
-        {
-            builder.Logging.AddFilter("CraftFlow.Data.Jobs", LogLevel.Debug).AddFilter("CraftFlow.Worker", LogLevel.Debug);
-        }
-        builder.Services.AddOptions<WorkerOptions>().Configure(o => WorkerOptions.Load(o, builder.Configuration));
+        // Which consumers exist is decided now, so the settings are read (and checked) now too.
+        var settings = WorkerOptions.Read(builder.Configuration);
+        Validator.ValidateObject(settings, new ValidationContext(settings), validateAllProperties: true);
+        builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         // The host waits for the consumers' grace period, plus time to write the releases.
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<JobQueueOptions>>((host, queue) =>
@@ -40,7 +36,6 @@ public static class WorkerServiceExtensions
         builder.Services.AddHealthChecks().AddCheck<JobQueueHealthCheck>("job_queue");
         builder.Services.AddHostedService<JobNotificationListenerService>();
         builder.Services.AddHostedService<JobMaintenanceService>();
-        builder.Services.AddHostedService<MemoryWatchService>();
         foreach (var queueName in JobQueues.All.Where(queue => settings.ConcurrencyFor(queue) > 0))
         {
             // AddSingleton, not AddHostedService: the latter keeps one registration per implementation type.

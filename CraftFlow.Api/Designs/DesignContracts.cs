@@ -42,7 +42,10 @@ public sealed record DesignHashes(string Phash, string Ahash, string Dhash, stri
 
 public sealed record DesignPage(IReadOnlyList<DesignResponse> Items, string? NextCursor);
 
-public sealed record UploadAccepted(Guid BatchId, IReadOnlyList<Guid> DesignIds, IReadOnlyList<Guid> JobIds, string StatusUrl);
+/// <summary>The 202 body: the batch to poll, and each file that was refused (not stored, not counted) with its reason.</summary>
+public sealed record UploadAccepted(
+    Guid BatchId, IReadOnlyList<Guid> DesignIds, IReadOnlyList<Guid> JobIds, string StatusUrl,
+    IReadOnlyList<CraftFlow.Api.Infrastructure.RefusedFile> RefusedFiles);
 
 public sealed record UploadBatchResponse(
     Guid Id, int TotalFiles, int Received, int Processed, int Duplicates, int Failed, int Pending, string Status,

@@ -42,12 +42,31 @@ public static partial class DesignEndpoints
         MultipartForm content;
         try
         {
-            content = await MultipartUpload.ReadAsync(request, blobs, options.Value.MaxFilesPerUpload, options.Value.MaxFileBytes, cancellationToken);
+            content = await MultipartUpload.ReadAsync(
+                request, blobs, options.Value.MaxFilesPerUpload, options.Value.MaxFileBytes, cancellationToken,
+                refuseFilesSeparately: true, maxRequestBytes: options.Value.MaxUploadBytes);
         }
         catch (UploadRejectedException e)
         {
             LogUploadRejected(logger, e.StatusCode, e.Message);
             return TypedResults.Problem(statusCode: e.StatusCode, title: "Upload refused.", detail: e.Message);
+        }
+
+        foreach (var refused in content.Refused)
+        {
+            LogFileRefused(logger, refused.FileName, refused.Reason);
+        }
+
+        if (content.Files.Count == 0 && content.Refused.Count > 0)
+        {
+            // Nothing to take: one status when every file was refused for the same kind of reason, else 422.
+            var statuses = content.Refused.Select(r => r.StatusCode).Distinct().ToList();
+            LogUploadRejected(logger, statuses.Count == 1 ? statuses[0] : StatusCodes.Status422UnprocessableEntity, "every file refused");
+            return TypedResults.Problem(
+                statusCode: statuses.Count == 1 ? statuses[0] : StatusCodes.Status422UnprocessableEntity,
+                title: "Upload refused.",
+                detail: content.Refused.Count == 1 ? content.Refused[0].Reason : $"None of the {content.Refused.Count} files is an image CraftFlow accepts.",
+                extensions: new Dictionary<string, object?> { ["refused_files"] = content.Refused });
         }
 
         if (content.Files.Count == 0)
@@ -73,7 +92,7 @@ public static partial class DesignEndpoints
             templateId = parsed;
         }
 
-        var accepted = await uploads.AcceptAsync(principal.UserId(), templateId, content.Files, cancellationToken);
+        var accepted = await uploads.AcceptAsync(principal.UserId(), templateId, content.Files, content.Refused, cancellationToken);
         await invalidation.DesignsChangedAsync(principal.UserId(), [], cancellationToken);
         return TypedResults.Accepted(accepted.StatusUrl, accepted);
     }
@@ -228,7 +247,8 @@ public static partial class DesignEndpoints
         try
         {
             (fileName, bytes) = await MultipartUpload.ReadSingleImageAsync(request, options.Value.MaxFileBytes, cancellationToken);
-            hashes = PerceptualHasher.Compute(ImageDecoder.DecodeGrayscale(bytes));
+            using var gray = ImageDecoder.DecodeGrayscale(bytes);
+            hashes = PerceptualHasher.Compute(gray);
         }
         catch (UploadRejectedException e)
         {
@@ -277,6 +297,9 @@ public static partial class DesignEndpoints
         var userId = principal.UserId();
         return designs.SingleOrDefaultAsync(d => d.Id == id && d.UserId == userId && d.IsActive, cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload file {FileName} refused: {Reason}")]
+    private static partial void LogFileRefused(ILogger logger, string fileName, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upload refused with {Status}: {Reason}")]
     private static partial void LogUploadRejected(ILogger logger, int status, string reason);

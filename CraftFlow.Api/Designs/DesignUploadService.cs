@@ -12,7 +12,8 @@ namespace CraftFlow.Api.Designs;
 public sealed partial class DesignUploadService(
     CraftFlowDbContext db, JobQueue queue, TimeProvider timeProvider, ILogger<DesignUploadService> logger)
 {
-    public async Task<UploadAccepted> AcceptAsync(Guid userId, Guid? templateId, IReadOnlyList<UploadedFile> files, CancellationToken cancellationToken)
+    public async Task<UploadAccepted> AcceptAsync(
+        Guid userId, Guid? templateId, IReadOnlyList<UploadedFile> files, IReadOnlyList<RefusedFile> refused, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         var batch = new UploadBatch { UserId = userId, TotalFiles = files.Count, Received = files.Count, CreatedAt = now };
@@ -40,7 +41,7 @@ public sealed partial class DesignUploadService(
         }
 
         LogAccepted(batch.Id, userId, files.Count, jobs.Count);
-        return new UploadAccepted(batch.Id, designs.Select(d => d.Id).ToList(), jobs.Select(j => j.Id).ToList(), $"/api/uploads/{batch.Id}");
+        return new UploadAccepted(batch.Id, designs.Select(d => d.Id).ToList(), jobs.Select(j => j.Id).ToList(), $"/api/uploads/{batch.Id}", refused);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload batch {BatchId} of user {UserId}: {Files} files, {Jobs} jobs queued")]

@@ -7,13 +7,25 @@ namespace CraftFlow.Api.Infrastructure;
 /// <summary>A file of a multipart request, already in the blob store.</summary>
 public sealed record UploadedFile(string FileName, string ContentType, StoredBlob Blob);
 
-/// <summary>What a multipart request carried: its files (stored as they streamed in) and its form fields.</summary>
-public sealed record MultipartForm(IReadOnlyList<UploadedFile> Files, IReadOnlyDictionary<string, string> Fields);
+/// <summary>A file of a multipart request that was not stored, and why (the status it would have answered alone).</summary>
+public sealed record RefusedFile(string FileName, string Reason, [property: System.Text.Json.Serialization.JsonIgnore] int StatusCode);
+
+/// <summary>
+/// What a multipart request carried: its files (stored as they streamed in), the files refused one by one (only
+/// when the caller asked for that) and its form fields.
+/// </summary>
+public sealed record MultipartForm(IReadOnlyList<UploadedFile> Files, IReadOnlyList<RefusedFile> Refused, IReadOnlyDictionary<string, string> Fields);
 
 /// <summary>Why a multipart request was refused, mapped to its status code by the caller.</summary>
-public sealed class UploadRejectedException(int statusCode, string detail) : Exception(detail)
+public class UploadRejectedException(int statusCode, string detail) : Exception(detail)
 {
     public int StatusCode { get; } = statusCode;
+}
+
+/// <summary>Why one file of a request was refused: not an image, or empty. Other files of the request may still be taken.</summary>
+public sealed class FileRefusedException(int statusCode, string fileName, string detail) : UploadRejectedException(statusCode, detail)
+{
+    public string FileName { get; } = fileName;
 }
 
 /// <summary>
@@ -24,12 +36,41 @@ public static class MultipartUpload
 {
     private const int MaxFieldBytes = 16 * 1024;
 
+    /// <summary>
+    /// Reads the whole request; any bad file refuses all of it. With <paramref name="refuseFilesSeparately"/>, a file
+    /// that is not an image (or is empty) is left out and listed in <see cref="MultipartForm.Refused"/> instead, while
+    /// the request's limits (file count, a file's size, <paramref name="maxRequestBytes"/>) still refuse it whole.
+    /// </summary>
     public static async Task<MultipartForm> ReadAsync(
-        HttpRequest request, IBlobStore blobs, int maxFiles, long maxFileBytes, CancellationToken cancellationToken)
+        HttpRequest request, IBlobStore blobs, int maxFiles, long maxFileBytes, CancellationToken cancellationToken,
+        bool refuseFilesSeparately = false, long? maxRequestBytes = null)
     {
+        if (maxRequestBytes is { } limit)
+        {
+            // Our own count replaces Kestrel's default body limit (30 MB), with our own answer (a 413 problem).
+            if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            {
+                feature.MaxRequestBodySize = null;
+            }
+
+            request.Body = new BoundedReadStream(request.Body, limit);
+        }
+
+        var refused = new List<RefusedFile>();
         var (files, fields) = await ReadAsync(
-            request, maxFiles, (body, fileName) => StoreFileAsync(body, fileName, blobs, maxFileBytes, cancellationToken), cancellationToken);
-        return new MultipartForm(files, fields);
+            request, maxFiles, async (body, fileName) =>
+            {
+                try
+                {
+                    return await StoreFileAsync(body, fileName, blobs, maxFileBytes, cancellationToken);
+                }
+                catch (FileRefusedException e) when (refuseFilesSeparately)
+                {
+                    refused.Add(new RefusedFile(e.FileName, e.Message, e.StatusCode));
+                    return null;
+                }
+            }, cancellationToken);
+        return new MultipartForm(files.OfType<UploadedFile>().ToList(), refused, fields);
     }
 
     /// <summary>Reads one image into memory (bounded) without storing it, for routes that only inspect an upload.</summary>
@@ -56,6 +97,7 @@ public static class MultipartUpload
         }
 
         var files = new List<TFile>();
+        int fileParts = 0;
         var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var reader = new MultipartReader(boundary, request.Body);
         while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
@@ -67,7 +109,7 @@ public static class MultipartUpload
 
             if (disposition.IsFileDisposition())
             {
-                if (files.Count == maxFiles)
+                if (fileParts++ == maxFiles)
                 {
                     throw new UploadRejectedException(StatusCodes.Status413PayloadTooLarge, $"At most {maxFiles} files per upload.");
                 }
@@ -92,7 +134,7 @@ public static class MultipartUpload
         return (files, fields);
     }
 
-    private static async Task<UploadedFile> StoreFileAsync(Stream body, string fileName, IBlobStore blobs, long maxFileBytes, CancellationToken cancellationToken)
+    private static async Task<UploadedFile?> StoreFileAsync(Stream body, string fileName, IBlobStore blobs, long maxFileBytes, CancellationToken cancellationToken)
     {
         var header = await ReadHeaderAsync(body, fileName, cancellationToken);
         var contentType = ImageSniffer.Detect(header.Span)!;
@@ -114,12 +156,58 @@ public static class MultipartUpload
         var length = await body.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken);
         if (length == 0)
         {
-            throw new UploadRejectedException(StatusCodes.Status400BadRequest, $"'{fileName}' is empty.");
+            throw new FileRefusedException(StatusCodes.Status400BadRequest, fileName, $"'{fileName}' is empty.");
         }
 
         return ImageSniffer.Detect(header.AsSpan(0, length)) is null
-            ? throw new UploadRejectedException(StatusCodes.Status415UnsupportedMediaType, $"'{fileName}' is not a JPEG, PNG, WebP, GIF, BMP or TIFF image.")
+            ? throw new FileRefusedException(StatusCodes.Status415UnsupportedMediaType, fileName, $"'{fileName}' is not a JPEG, PNG, WebP, GIF, BMP or TIFF image.")
             : header.AsMemory(0, length);
+    }
+
+    /// <summary>Refuses a request body longer than the upload limit, whatever its parts say.</summary>
+    private sealed class BoundedReadStream(Stream inner, long maxBytes) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => _read;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Count(int read)
+        {
+            _read += read;
+            return _read > maxBytes
+                ? throw new UploadRejectedException(StatusCodes.Status413PayloadTooLarge, $"The upload is larger than {maxBytes} bytes in all.")
+                : read;
+        }
     }
 
     /// <summary>Refuses to grow past a limit, so an in-memory read of an upload stays bounded.</summary>

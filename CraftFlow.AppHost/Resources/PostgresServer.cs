@@ -1,73 +1,54 @@
+using System.Diagnostics;
 using Npgsql;
 
 namespace CraftFlow.AppHost.Resources;
 
 /// <summary>
-/// A PostgreSQL cluster in a local directory, started with initdb and pg_ctl on a loopback port:
-/// the AppHost's "postgres" resource and the tests' throwaway server. As root, the server runs as
-/// the postgres user, since PostgreSQL refuses to run as root.
+/// A throwaway PostgreSQL for tests and benchmarks, started with the AppHost's resource code
+/// (<see cref="LocalPostgres"/>: the same initdb and postmaster command line) as a child process on a free
+/// loopback port, without an orchestrator in between.
 /// </summary>
 public sealed class PostgresServer : IAsyncDisposable
 {
-    private const string ServiceUser = "postgres";
-
-    private readonly string _binDirectory;
-    private readonly string _dataDirectory;
+    private readonly Process _process;
     private bool _stopped;
 
-    private PostgresServer(string binDirectory, string dataDirectory, int port)
+    private PostgresServer(Process process, string dataDirectory, int port)
     {
-        _binDirectory = binDirectory;
-        _dataDirectory = dataDirectory;
+        _process = process;
+        DataDirectory = dataDirectory;
         Port = port;
     }
 
     public int Port { get; }
 
-    public string DataDirectory => _dataDirectory;
+    public string DataDirectory { get; }
 
-    public string LogFile => Path.Combine(_dataDirectory, "server.log");
-
-    /// <summary>Where initdb and pg_ctl are: PATH first, then Debian's /usr/lib/postgresql/N/bin (newest).</summary>
-    public static string? FindBinDirectory()
-    {
-        IEnumerable<string> debian = Directory.Exists("/usr/lib/postgresql")
-            ? Directory.GetDirectories("/usr/lib/postgresql")
-                .Select(dir => Path.Combine(dir, "bin"))
-                .OrderByDescending(dir => int.TryParse(Path.GetFileName(Path.GetDirectoryName(dir)), out var v) ? v : 0)
-            : [];
-        var pgCtl = ProcessRunner.Find("pg_ctl", debian);
-        if (pgCtl is null)
-        {
-            return null;
-        }
-
-        // /usr/local/bin/pg_ctl is often a symlink; initdb and postgres sit beside its target.
-        var resolved = new FileInfo(pgCtl).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(pgCtl);
-        return Path.GetDirectoryName(resolved);
-    }
+    public int ProcessId => _process.Id;
 
     /// <summary>Initialises <paramref name="dataDirectory"/> when empty and starts the server on a free port.</summary>
     /// <param name="durable">False for tests: fsync off, which is several times faster and loses nothing a test needs.</param>
     public static async Task<PostgresServer> StartAsync(string dataDirectory, bool durable, CancellationToken cancellationToken = default)
     {
-        var bin = FindBinDirectory()
-            ?? throw new InvalidOperationException(
-                "PostgreSQL server binaries not found. Install them (apt-get install postgresql) or set ConnectionStrings__craftflowdb.");
+        var bin = LocalPostgres.RequireBinDirectory();
         dataDirectory = Path.GetFullPath(dataDirectory);
-        await InitialiseAsync(bin, dataDirectory, cancellationToken);
+        await LocalPostgres.InitialiseAsync(bin, dataDirectory, cancellationToken);
 
         // Another process may take the probed port between probe and bind: try a few.
         for (var attempt = 1; ; attempt++)
         {
-            var server = new PostgresServer(bin, dataDirectory, FreePort.Next());
+            var port = FreePort.Next();
+            var (fileName, arguments) = LocalPostgres.ServerCommand(bin, dataDirectory, port.ToString(System.Globalization.CultureInfo.InvariantCulture), durable);
+            var process = ProcessRunner.StartServer(fileName, arguments.Cast<string>());
+            var server = new PostgresServer(process, dataDirectory, port);
             try
             {
-                await server.StartProcessAsync(durable, cancellationToken);
+                await server.WaitUntilAcceptingAsync(cancellationToken);
                 return server;
             }
             catch (InvalidOperationException) when (attempt < 3)
             {
+                await server.StopAsync();
             }
         }
     }
@@ -76,119 +57,82 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         Host = "127.0.0.1",
         Port = Port,
-        Username = ServiceUser,
+        Username = LocalPostgres.ServiceUser,
         Database = database,
     }.ConnectionString;
 
-    public async Task CreateDatabaseAsync(string database, CancellationToken cancellationToken = default)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
-        await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    public async Task DropDatabaseAsync(string database, CancellationToken cancellationToken = default)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
-        await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
+    /// <summary>A fast shutdown (SIGINT: abort transactions, disconnect clients, checkpoint), waited for.</summary>
     public async Task StopAsync()
     {
-        if (_stopped)
+        if (!_stopped)
         {
-            return;
+            SignalShutdown();
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await _process.WaitForExitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
         }
 
-        _stopped = true;
-        NpgsqlConnection.ClearAllPools();
-        await RunAsServiceUserAsync(Path.Combine(_binDirectory, "pg_ctl"), ["-D", _dataDirectory, "-m", "fast", "-w", "stop"], CancellationToken.None);
+        _process.Dispose();
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();
 
     /// <summary>
     /// Asks the postmaster for a fast shutdown with one signal and returns at once: for callers that may be
-    /// killed any moment (a test host at the end of its run), where spawning pg_ctl may not get to run.
+    /// killed any moment (a test host at the end of its run).
     /// </summary>
     public void SignalShutdown()
     {
-        if (!_stopped && ReadPostmasterPid(_dataDirectory) is { } pid)
+        if (!_stopped)
         {
             _stopped = true;
-            PosixSignals.Send(pid, PosixSignals.Interrupt);
+            NpgsqlConnection.ClearAllPools();
+            PosixSignals.Send(_process.Id, PosixSignals.Interrupt);
         }
     }
 
-    private static int? ReadPostmasterPid(string dataDirectory)
-    {
-        try
-        {
-            // postmaster.pid's first line is the server's pid.
-            return int.TryParse(File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).FirstOrDefault(), out var pid) ? pid : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Stops whatever server runs on <paramref name="dataDirectory"/>, if any (a server its owner abandoned).</summary>
+    /// <summary>Stops whatever server an owner that is gone left running on <paramref name="dataDirectory"/>, if any.</summary>
     public static async Task StopAbandonedAsync(string dataDirectory)
     {
-        if (FindBinDirectory() is not { } bin || !File.Exists(Path.Combine(dataDirectory, "postmaster.pid")))
+        if (LocalPostgres.ReadPostmasterPid(dataDirectory) is not { } pid || !PosixSignals.Send(pid, PosixSignals.Interrupt))
         {
             return;
         }
 
-        try
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (PosixSignals.Send(pid, 0) && DateTime.UtcNow < deadline)
         {
-            await RunAsServiceUserAsync(Path.Combine(bin, "pg_ctl"), ["-D", dataDirectory, "-m", "immediate", "-w", "stop"], CancellationToken.None);
-        }
-        catch (InvalidOperationException)
-        {
-            // Not running after all (a stale postmaster.pid).
+            await Task.Delay(100);
         }
     }
 
-    private static async Task InitialiseAsync(string bin, string dataDirectory, CancellationToken cancellationToken)
+    private async Task WaitUntilAcceptingAsync(CancellationToken cancellationToken)
     {
-        if (File.Exists(Path.Combine(dataDirectory, "PG_VERSION")))
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var connectionString = ConnectionString("postgres") + ";Pooling=false;Timeout=2";
+        while (true)
         {
-            return;
-        }
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"postgres exited with {_process.ExitCode} before accepting connections:\n{ProcessRunner.Output(_process)}");
+            }
 
-        Directory.CreateDirectory(dataDirectory);
-        if (ProcessRunner.IsRoot)
-        {
-            await ProcessRunner.RunAsync("chown", ["-R", $"{ServiceUser}:", dataDirectory], cancellationToken);
+            try
+            {
+                await using var connection = new NpgsqlConnection(connectionString);
+                await connection.OpenAsync(cancellationToken);
+                return;
+            }
+            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50, cancellationToken);
+            }
         }
-
-        await RunAsServiceUserAsync(
-            Path.Combine(bin, "initdb"),
-            ["-D", dataDirectory, "-U", ServiceUser, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"],
-            cancellationToken);
     }
-
-    private async Task StartProcessAsync(bool durable, CancellationToken cancellationToken)
-    {
-        var options = $"-p {Port} -h 127.0.0.1 -k {_dataDirectory} -c max_connections=300";
-        if (!durable)
-        {
-            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
-        }
-
-        await RunAsServiceUserAsync(
-            Path.Combine(_binDirectory, "pg_ctl"),
-            ["-D", _dataDirectory, "-l", LogFile, "-o", options, "-w", "-t", "60", "start"],
-            cancellationToken);
-    }
-
-    private static Task<string> RunAsServiceUserAsync(string executable, IEnumerable<string> arguments, CancellationToken cancellationToken)
-        => ProcessRunner.IsRoot
-            ? ProcessRunner.RunAsync("runuser", ["-u", ServiceUser, "--", executable, .. arguments], cancellationToken)
-            : ProcessRunner.RunAsync(executable, arguments, cancellationToken);
 }

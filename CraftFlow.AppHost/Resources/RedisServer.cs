@@ -5,19 +5,21 @@ using System.Text;
 namespace CraftFlow.AppHost.Resources;
 
 /// <summary>
-/// A redis-server child process on a loopback port: the AppHost's "cache" resource and the tests'
-/// throwaway Redis. It can be killed and started again on the same port, to test losing Redis.
+/// A throwaway redis-server for tests and benchmarks, with the AppHost's command line (<see cref="LocalRedis"/>),
+/// on a loopback port. It can be killed and started again on the same port, to test losing Redis.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
     private readonly string _executable;
     private readonly string _dataDirectory;
+    private readonly bool _persistent;
     private Process? _process;
 
-    private RedisServer(string executable, string dataDirectory, int port)
+    private RedisServer(string executable, string dataDirectory, int port, bool persistent)
     {
         _executable = executable;
         _dataDirectory = dataDirectory;
+        _persistent = persistent;
         Port = port;
 
         // A child process outlives a parent that exits without disposing it (a test run ending early).
@@ -30,20 +32,18 @@ public sealed class RedisServer : IAsyncDisposable
 
     public string ConnectionString => $"127.0.0.1:{Port}";
 
-    public static string? FindExecutable() => ProcessRunner.Find("redis-server", ["/usr/bin", "/usr/local/bin", "/usr/sbin"]);
-
     /// <param name="persistent">Whether to keep an append-only file in <paramref name="dataDirectory"/> between runs.</param>
     public static async Task<RedisServer> StartAsync(string dataDirectory, bool persistent, CancellationToken cancellationToken = default)
     {
-        var executable = FindExecutable()
+        var executable = LocalRedis.FindExecutable()
             ?? throw new InvalidOperationException("redis-server not found. Install it (apt-get install redis-server) or set ConnectionStrings__cache.");
         Directory.CreateDirectory(dataDirectory);
         for (var attempt = 1; ; attempt++)
         {
-            var server = new RedisServer(executable, Path.GetFullPath(dataDirectory), FreePort.Next());
+            var server = new RedisServer(executable, Path.GetFullPath(dataDirectory), FreePort.Next(), persistent);
             try
             {
-                await server.StartProcessAsync(persistent, cancellationToken);
+                await server.StartProcessAsync(cancellationToken);
                 return server;
             }
             catch (InvalidOperationException) when (attempt < 3)
@@ -67,7 +67,7 @@ public sealed class RedisServer : IAsyncDisposable
     public Task RestartAsync(CancellationToken cancellationToken = default)
     {
         Kill();
-        return StartProcessAsync(persistent: false, cancellationToken);
+        return StartProcessAsync(cancellationToken);
     }
 
     public ValueTask DisposeAsync()
@@ -78,47 +78,17 @@ public sealed class RedisServer : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private async Task StartProcessAsync(bool persistent, CancellationToken cancellationToken)
+    private async Task StartProcessAsync(CancellationToken cancellationToken)
     {
-        var startInfo = new ProcessStartInfo(_executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        string[] arguments =
-        [
-            "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--bind", "127.0.0.1",
-            "--dir", _dataDirectory,
-            "--save", string.Empty,
-            "--appendonly", persistent ? "yes" : "no",
-            "--daemonize", "no",
-            "--protected-mode", "yes",
-        ];
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
         _process?.Dispose();
-        _process = Process.Start(startInfo) ?? throw new InvalidOperationException("Could not start redis-server.");
-        var output = new StringBuilder();
-        _process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        _process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-
+        _process = ProcessRunner.StartServer(_executable, LocalRedis.ServerArguments(Port, _dataDirectory, _persistent).Cast<string>());
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!await PingAsync(cancellationToken))
         {
             if (_process.HasExited || DateTime.UtcNow > deadline)
             {
                 Kill();
-                lock (output)
-                {
-                    throw new InvalidOperationException($"redis-server did not start on port {Port}:\n{output}");
-                }
+                throw new InvalidOperationException($"redis-server did not start on port {Port}:\n{ProcessRunner.Output(_process)}");
             }
 
             await Task.Delay(25, cancellationToken);

@@ -1,32 +1,25 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace CraftFlow.Data.Schema;
 
 public static class MigrationHostingExtensions
 {
-    public const string MigrationModeKey = "MIGRATION_MODE";
-
     public static IHostApplicationBuilder AddDatabaseMigrator(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<MigrationOptions>().BindConfiguration(MigrationOptions.SectionName);
+        builder.Services.AddOptions<MigrationOptions>().BindConfiguration(MigrationOptions.SectionName)
+            .Validate(o => o.ConnectDeadline > TimeSpan.Zero && o.InitialRetryDelay > TimeSpan.Zero && o.MaxRetryDelay >= o.InitialRetryDelay,
+                "Migration deadlines and delays must be positive, and MaxRetryDelay at least InitialRetryDelay.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<DatabaseMigrator>();
-
-        var mode = builder.Configuration[MigrationModeKey] ?? "manual";
-        if (mode is not ("manual" or "startup"))
-        {
-            throw new InvalidOperationException($"{MigrationModeKey} must be 'manual' or 'startup', got '{mode}'.");
-        }
-
         return builder;
     }
 
     /// <summary>With MIGRATION_MODE=startup, migrates before the service serves its first request.</summary>
     public static async Task MigrateIfStartupModeAsync(this IHost host, CancellationToken cancellationToken = default)
     {
-        var configuration = host.Services.GetRequiredService<IConfiguration>();
-        if (configuration[MigrationModeKey] == "startup")
+        if (host.Services.GetRequiredService<IOptions<MigrationOptions>>().Value.Mode == MigrationMode.Startup)
         {
             await host.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
         }

@@ -4,6 +4,9 @@ public sealed class MigrationOptions
 {
     public const string SectionName = "Migration";
 
+    /// <summary>MIGRATION_MODE: <see cref="MigrationMode.Startup"/> makes the API migrate before it serves.</summary>
+    public MigrationMode Mode { get; set; } = MigrationMode.Manual;
+
     /// <summary>How long an unreachable database is retried before the migration gives up.</summary>
     public TimeSpan ConnectDeadline { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -11,4 +14,10 @@ public sealed class MigrationOptions
     public TimeSpan InitialRetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(8);
+}
+
+public enum MigrationMode
+{
+    Manual,
+    Startup,
 }

@@ -6,9 +6,11 @@ public enum StorageProvider
     Postgres,
 }
 
-/// <summary>STORAGE_PROVIDER and STORAGE_PATH.</summary>
+/// <summary>The <c>Storage</c> section: STORAGE_PROVIDER and STORAGE_PATH.</summary>
 public sealed class StorageOptions
 {
+    public const string SectionName = "Storage";
+
     public StorageProvider Provider { get; set; } = StorageProvider.FileSystem;
 
     public string Path { get; set; } = ".craftflow/blobs";

@@ -9,24 +9,14 @@ public static class StorageServiceExtensions
     /// <summary>Registers the blob store STORAGE_PROVIDER chooses (filesystem by default, postgres on Railway).</summary>
     public static IHostApplicationBuilder AddBlobStorage(this IHostApplicationBuilder builder)
     {
-        var provider = builder.Configuration["STORAGE_PROVIDER"] ?? "filesystem";
-        var options = new StorageOptions
-        {
-            Provider = provider.ToLowerInvariant() switch
-            {
-                "filesystem" => StorageProvider.FileSystem,
-                "postgres" => StorageProvider.Postgres,
-                _ => throw new InvalidOperationException($"STORAGE_PROVIDER must be 'filesystem' or 'postgres', got '{provider}'."),
-            },
-            Path = builder.Configuration["STORAGE_PATH"] is { Length: > 0 } path ? path : ".craftflow/blobs",
-        };
-        builder.Services.AddOptions<StorageOptions>().Configure(o =>
-        {
-            o.Provider = options.Provider;
-            o.Path = options.Path;
-        });
+        builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Path), "STORAGE_PATH must name a directory.")
+            .Validate(o => o.ChunkBytes > 0, "Storage:ChunkBytes must be positive.")
+            .ValidateOnStart();
 
-        if (options.Provider == StorageProvider.Postgres)
+        // The provider decides which store is registered, so it is read now.
+        var provider = builder.Configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>()?.Provider ?? StorageProvider.FileSystem;
+        if (provider == StorageProvider.Postgres)
         {
             builder.Services.AddSingleton<IBlobStore, PostgresBlobStore>();
         }

@@ -108,13 +108,90 @@ public static class ImageDecoder
     {
         options ??= ImagingOptions.Default;
         var header = ReadHeader(data, options);
+        if (header.Format == ImageContainerFormat.Png)
+        {
+            var sink = new GrayRowSink();
+            DecodePng(data, sink);
+            return sink.Image!;
+        }
+
+        if (DecodeWithOwnReader(data, header) is { } own)
+        {
+            return own;
+        }
+
+        using var image = ReadMagick(data, header, options);
+        return GrayscaleOf(image, header);
+    }
+
+    /// <summary>
+    /// One decode, two results: Pillow's grayscale of the stored pixels (for the imagehash-compatible hashes)
+    /// and the design as a viewer sees it, reduced (<see cref="RgbaImage"/>: orientation applied, sRGB). PNG,
+    /// the usual print file, is decoded row by row by <see cref="PngDecoder"/> and its full-size RGBA never
+    /// exists; other formats are decoded once by ImageMagick and both results come from its pixels (the rare
+    /// 16-bit TIFF and BMP files, whose gray needs our own readers, are read by ImageMagick once more for display).
+    /// The caller disposes the gray image.
+    /// </summary>
+    internal static (GrayImage Gray, RgbaImage Appearance) DecodeForAnalysis(byte[] data, ImageHeader header, ImagingOptions options)
+    {
+        if (header.Format == ImageContainerFormat.Png)
+        {
+            var sink = new AnalysisRowSink();
+            try
+            {
+                var metadata = DecodePng(data, sink);
+                var appearance = sink.Reducer!.ToImage();
+                if (metadata.IccProfile is { } profile)
+                {
+                    appearance = ToSrgb(appearance, profile);
+                }
+
+                return (sink.Gray!, appearance.Oriented(metadata.ExifOrientation));
+            }
+            catch
+            {
+                sink.Gray?.Dispose();
+                throw;
+            }
+        }
+
+        GrayImage? gray = DecodeWithOwnReader(data, header);
         try
         {
-            if (header.Format == ImageContainerFormat.Png && SixteenBitPngDecoder.IsSixteenBit(data))
-            {
-                return SixteenBitPngDecoder.DecodeToGray(data);
-            }
+            using var image = ReadMagick(data, header, options);
+            gray ??= GrayscaleOf(image, header);
+            PrepareForDisplay(image);
+            return (gray, Reduce(image));
+        }
+        catch (MagickException ex)
+        {
+            gray?.Dispose();
+            throw Translate(ex);
+        }
+        catch
+        {
+            gray?.Dispose();
+            throw;
+        }
+    }
 
+    private static PngMetadata DecodePng(byte[] data, IDecodedRowSink sink)
+    {
+        try
+        {
+            return PngDecoder.Decode(data, sink);
+        }
+        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentException or OverflowException or InvalidDataException)
+        {
+            throw new ImageRejectedException(ImageRejectionReason.Corrupt, "The image data is corrupt.", ex);
+        }
+    }
+
+    /// <summary>The formats whose Pillow grayscale ImageMagick's Q8 build cannot give (16-bit and palette TIFF, 16-bit BMP).</summary>
+    private static GrayImage? DecodeWithOwnReader(byte[] data, ImageHeader header)
+    {
+        try
+        {
             if (header.Format == ImageContainerFormat.Tiff && RawTiffDecoder.TryDecodeToGray(data) is { } sixteenBitTiff)
             {
                 return sixteenBitTiff;
@@ -131,50 +208,107 @@ public static class ImageDecoder
             throw new ImageRejectedException(ImageRejectionReason.Corrupt, "The image data is corrupt.", ex);
         }
 
-        using var image = ReadMagick(data, header, options);
+        return null;
+    }
+
+    private static GrayImage GrayscaleOf(MagickImage image, ImageHeader header)
+    {
         int width = (int)image.Width;
         int height = (int)image.Height;
-        var gray = new byte[(long)width * height];
-        using var pixels = image.GetPixelsUnsafe();
+        var frame = GrayImage.Allocate(width, height);
+        try
+        {
+            using var pixels = image.GetPixelsUnsafe();
 
-        // Read straight from ImageMagick's pixel cache (no export copy), one image row at a time.
-        int channels = (int)image.ChannelCount;
-        bool cmyk = image.ColorSpace == ColorSpace.CMYK;
-        bool singleGray = image.ColorSpace is ColorSpace.Gray or ColorSpace.LinearGray;
-        int first = ChannelIndex(pixels, cmyk ? PixelChannel.Cyan : PixelChannel.Red);
-        int second = ChannelIndex(pixels, cmyk ? PixelChannel.Magenta : PixelChannel.Green);
-        int third = ChannelIndex(pixels, cmyk ? PixelChannel.Yellow : PixelChannel.Blue);
-        int black = cmyk ? ChannelIndex(pixels, PixelChannel.Black) : -1;
-        if (cmyk && (first < 0 || second < 0 || third < 0 || black < 0))
-        {
-            throw CorruptNoPixels();
-        }
-        for (int y = 0; y < height; y++)
-        {
-            ReadOnlySpan<byte> row = pixels.GetReadOnlyArea(0, y, (uint)width, 1);
-            if (row.Length < width * channels)
+            // Read straight from ImageMagick's pixel cache (no export copy), one image row at a time.
+            int channels = (int)image.ChannelCount;
+            bool cmyk = image.ColorSpace == ColorSpace.CMYK;
+            bool singleGray = image.ColorSpace is ColorSpace.Gray or ColorSpace.LinearGray;
+            int first = ChannelIndex(pixels, cmyk ? PixelChannel.Cyan : PixelChannel.Red);
+            int second = ChannelIndex(pixels, cmyk ? PixelChannel.Magenta : PixelChannel.Green);
+            int third = ChannelIndex(pixels, cmyk ? PixelChannel.Yellow : PixelChannel.Blue);
+            int black = cmyk ? ChannelIndex(pixels, PixelChannel.Black) : -1;
+            if (cmyk && (first < 0 || second < 0 || third < 0 || black < 0))
             {
                 throw CorruptNoPixels();
             }
 
-            Span<byte> target = gray.AsSpan(y * width, width);
-            if (cmyk)
+            Span<byte> gray = frame.Writable;
+            for (int y = 0; y < height; y++)
             {
-                PillowGrayscale.FromChannelsCmyk(row, channels, first, second, third, black, target);
+                ReadOnlySpan<byte> row = pixels.GetReadOnlyArea(0, y, (uint)width, 1);
+                if (row.Length < width * channels)
+                {
+                    throw CorruptNoPixels();
+                }
+
+                Span<byte> target = gray.Slice(y * width, width);
+                if (cmyk)
+                {
+                    PillowGrayscale.FromChannelsCmyk(row, channels, first, second, third, black, target);
+                }
+                else if (singleGray || first < 0 || second < 0 || third < 0)
+                {
+                    // Gray stores one channel (R = G = B), and L24(v, v, v) == v.
+                    PillowGrayscale.CopyChannel(row, channels, Math.Max(first, 0), target);
+                }
+                else
+                {
+                    PillowGrayscale.FromChannelsRgb(row, channels, first, second, third, target);
+                }
             }
-            else if (singleGray || first < 0 || second < 0 || third < 0)
+        }
+        catch
+        {
+            frame.Dispose();
+            throw;
+        }
+
+        return header.Format == ImageContainerFormat.Gif ? PlaceGifFrameOnScreen(image, frame, header) : frame;
+    }
+
+    /// <summary>The display copy of a decoded image (already oriented and sRGB), area-reduced row band by row band.</summary>
+    private static RgbaImage Reduce(MagickImage image)
+    {
+        int width = (int)image.Width, height = (int)image.Height;
+        var reducer = new AreaReducer(width, height);
+        const int band = 64;
+        using var pixels = image.GetPixelsUnsafe();
+        for (int y = 0; y < height; y += band)
+        {
+            int rows = Math.Min(band, height - y);
+            byte[] rgba = pixels.ToByteArray(0, y, (uint)width, (uint)rows, PixelMapping.RGBA) ?? throw CorruptNoPixels();
+            for (int r = 0; r < rows; r++)
             {
-                // Gray stores one channel (R = G = B), and L24(v, v, v) == v.
-                PillowGrayscale.CopyChannel(row, channels, Math.Max(first, 0), target);
-            }
-            else
-            {
-                PillowGrayscale.FromChannelsRgb(row, channels, first, second, third, target);
+                reducer.AddRow(y + r, rgba.AsSpan(r * width * 4, width * 4));
             }
         }
 
-        var frame = new GrayImage(width, height, gray);
-        return header.Format == ImageContainerFormat.Gif ? PlaceGifFrameOnScreen(image, frame, header) : frame;
+        return reducer.ToImage();
+    }
+
+    /// <summary>Applies an embedded ICC profile to a display copy; a profile that does not fit RGB data is ignored.</summary>
+    private static RgbaImage ToSrgb(RgbaImage image, byte[] profile)
+    {
+        try
+        {
+            using var magick = new MagickImage();
+            magick.ReadPixels(image.Pixels, new PixelReadSettings((uint)image.Width, (uint)image.Height, StorageType.Char, PixelMapping.RGBA));
+            magick.SetProfile(new ColorProfile(profile));
+            if (!magick.TransformColorSpace(new ColorProfile(profile), ColorProfiles.SRGB))
+            {
+                return image;
+            }
+
+            using var pixels = magick.GetPixelsUnsafe();
+            return pixels.ToByteArray(PixelMapping.RGBA) is { } converted && converted.Length >= image.Width * image.Height * 4
+                ? new RgbaImage(image.Width, image.Height, converted)
+                : image;
+        }
+        catch (MagickException)
+        {
+            return image;
+        }
     }
 
     /// <summary>
@@ -188,39 +322,44 @@ public static class ImageDecoder
         var image = ReadMagick(data, header, options);
         try
         {
-            image.AutoOrient();
-
-            // Outputs are stripped of metadata, so an embedded ICC profile (Adobe RGB, a print CMYK profile)
-            // must be applied now or its colours would be shown as if they were sRGB.
-            if (image.GetColorProfile() is not null)
-            {
-                try
-                {
-                    image.TransformColorSpace(ColorProfiles.SRGB);
-                }
-                catch (MagickException)
-                {
-                    // A broken profile is ignored; the naive conversion below still yields sRGB.
-                }
-            }
-
-            // CMYK and grayscale sources become sRGB so colour composited onto them stays colour.
-            if (image.ColorSpace != ColorSpace.sRGB)
-            {
-                image.ColorSpace = ColorSpace.sRGB;
-            }
-
-            if (image.ColorType is ColorType.Grayscale or ColorType.GrayscaleAlpha or ColorType.Palette or ColorType.PaletteAlpha or ColorType.Bilevel)
-            {
-                image.ColorType = image.HasAlpha ? ColorType.TrueColorAlpha : ColorType.TrueColor;
-            }
-
+            PrepareForDisplay(image);
             return image;
         }
         catch (MagickException ex)
         {
             image.Dispose();
             throw Translate(ex);
+        }
+    }
+
+    /// <summary>EXIF orientation applied, an embedded ICC profile applied, sRGB colour with 8-bit channels.</summary>
+    private static void PrepareForDisplay(MagickImage image)
+    {
+        image.AutoOrient();
+
+        // Outputs are stripped of metadata, so an embedded ICC profile (Adobe RGB, a print CMYK profile)
+        // must be applied now or its colours would be shown as if they were sRGB.
+        if (image.GetColorProfile() is not null)
+        {
+            try
+            {
+                image.TransformColorSpace(ColorProfiles.SRGB);
+            }
+            catch (MagickException)
+            {
+                // A broken profile is ignored; the naive conversion below still yields sRGB.
+            }
+        }
+
+        // CMYK and grayscale sources become sRGB so colour composited onto them stays colour.
+        if (image.ColorSpace != ColorSpace.sRGB)
+        {
+            image.ColorSpace = ColorSpace.sRGB;
+        }
+
+        if (image.ColorType is ColorType.Grayscale or ColorType.GrayscaleAlpha or ColorType.Palette or ColorType.PaletteAlpha or ColorType.Bilevel)
+        {
+            image.ColorType = image.HasAlpha ? ColorType.TrueColorAlpha : ColorType.TrueColor;
         }
     }
 
@@ -249,8 +388,10 @@ public static class ImageDecoder
             fill = PillowGrayscale.Luma(first.R, first.G, first.B);
         }
 
-        var screen = new byte[(long)screenWidth * screenHeight];
-        screen.AsSpan().Fill(fill);
+        using var owned = frame;
+        var result = GrayImage.Allocate(screenWidth, screenHeight);
+        Span<byte> screen = result.Writable;
+        screen.Fill(fill);
         for (int y = 0; y < frame.Height; y++)
         {
             int sy = y + top;
@@ -263,11 +404,45 @@ public static class ImageDecoder
             int x1 = Math.Min(frame.Width, screenWidth - left);
             if (x1 > x0)
             {
-                frame.Span.Slice((y * frame.Width) + x0, x1 - x0).CopyTo(screen.AsSpan((sy * screenWidth) + left + x0));
+                frame.Span.Slice((y * frame.Width) + x0, x1 - x0).CopyTo(screen[((sy * screenWidth) + left + x0)..]);
             }
         }
 
-        return new GrayImage(screenWidth, screenHeight, screen);
+        return result;
+    }
+
+    /// <summary>Writes decoded rows into a grayscale image.</summary>
+    private sealed class GrayRowSink : IDecodedRowSink
+    {
+        public GrayImage? Image { get; private set; }
+
+        public bool WantsRgba => false;
+
+        public void Begin(int width, int height) => Image = GrayImage.Allocate(width, height);
+
+        public void Row(int y, ReadOnlySpan<byte> gray, ReadOnlySpan<byte> rgba) => gray.CopyTo(Image!.Writable[(y * Image.Width)..]);
+    }
+
+    /// <summary>Writes decoded rows into a grayscale image and the area reducer of the display copy.</summary>
+    private sealed class AnalysisRowSink : IDecodedRowSink
+    {
+        public GrayImage? Gray { get; private set; }
+
+        public AreaReducer? Reducer { get; private set; }
+
+        public bool WantsRgba => true;
+
+        public void Begin(int width, int height)
+        {
+            Gray = GrayImage.Allocate(width, height);
+            Reducer = new AreaReducer(width, height);
+        }
+
+        public void Row(int y, ReadOnlySpan<byte> gray, ReadOnlySpan<byte> rgba)
+        {
+            gray.CopyTo(Gray!.Writable[(y * Gray.Width)..]);
+            Reducer!.AddRow(y, rgba);
+        }
     }
 
     private static int ChannelIndex(IUnsafePixelCollection<byte> pixels, PixelChannel channel) =>

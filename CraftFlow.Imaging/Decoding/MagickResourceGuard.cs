@@ -33,6 +33,10 @@ public static class MagickResourceGuard
             // No spilling of the pixel cache to temporary files: over the memory limit means failure.
             ResourceLimits.Disk = 0;
 
+            // One thread per image: callers already run one image per core (the Worker's analyses, the API's
+            // requests), and ImageMagick's OpenMP threads on top of that oversubscribe the cores and spin.
+            ResourceLimits.Thread = 1;
+
             // No list-length limit: it is process-wide and would also cap legitimate multi-frame work
             // elsewhere; our reads ask for the first frame only (FrameCount = 1), and the coders stop there.
             applied = wanted;

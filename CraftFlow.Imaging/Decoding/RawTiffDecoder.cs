@@ -7,7 +7,7 @@ namespace CraftFlow.Imaging.Decoding;
 
 /// <summary>
 /// Decodes the first page of a 16-bit (or 4/8-bit palette), strip-organised, chunky TIFF straight to Pillow's grayscale, for the
-/// same reason as <see cref="SixteenBitPngDecoder"/>: Pillow opens 16-bit grayscale as mode <c>I;16</c> and
+/// same reason as 16-bit PNGs in <see cref="PngDecoder"/>: Pillow opens 16-bit grayscale as mode <c>I;16</c> and
 /// clamps it to 0..255, 16-bit RGB(A) keeps the high byte, and ImageMagick's Q8 build has already scaled
 /// the samples by 1/257 before we could see them. Handles no compression, LZW, Deflate and PackBits, with
 /// or without horizontal differencing. Anything else (tiles, planar, MinIsWhite, other bit depths) is left

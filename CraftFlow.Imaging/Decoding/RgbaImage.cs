@@ -37,6 +37,31 @@ public sealed class RgbaImage
 
     public ReadOnlySpan<byte> Span => Pixels.AsSpan(0, Width * Height * 4);
 
+    /// <summary>This image as a viewer shows it under the EXIF <paramref name="orientation"/> (1–8).</summary>
+    internal RgbaImage Oriented(int orientation)
+    {
+        if (orientation is <= ExifOrientation.Normal or > 8)
+        {
+            return this;
+        }
+
+        bool swap = ExifOrientation.SwapsAxes(orientation);
+        int width = swap ? Height : Width, height = swap ? Width : Height;
+        var target = new byte[width * height * 4];
+        ReadOnlySpan<uint> source = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(Span);
+        Span<uint> pixels = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(target.AsSpan());
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                var (sx, sy) = ExifOrientation.Source(orientation, x, y, Width, Height);
+                pixels[(y * width) + x] = source[(sy * Width) + sx];
+            }
+        }
+
+        return new RgbaImage(width, height, target);
+    }
+
     /// <summary>Decodes a file behind the limits (first frame, orientation applied, sRGB) at full size.</summary>
     public static RgbaImage Decode(byte[] data, ImagingOptions? options = null)
     {

@@ -1,15 +1,20 @@
+using CraftFlow.Imaging.Decoding;
+
 namespace CraftFlow.Imaging.Hashing;
 
 /// <summary>
 /// An 8-bit grayscale raster, row-major, no padding: the equivalent of Pillow's <c>image.convert('L')</c>,
-/// which is where every hash of imagehash starts.
+/// which is where every hash of imagehash starts. The decoder's images live in native memory: dispose them
+/// when the hashes are computed (an undisposed one is freed by its finalizer).
 /// </summary>
-public sealed class GrayImage
+public sealed class GrayImage : IDisposable
 {
+    private readonly byte[]? _array;
+    private readonly NativeBuffer? _native;
+
     public GrayImage(int width, int height, byte[] pixels)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        ValidateSize(width, height);
         ArgumentNullException.ThrowIfNull(pixels);
         if (pixels.Length < (long)width * height)
         {
@@ -18,15 +23,36 @@ public sealed class GrayImage
 
         Width = width;
         Height = height;
-        Pixels = pixels;
+        _array = pixels;
+    }
+
+    private GrayImage(int width, int height, NativeBuffer pixels)
+    {
+        Width = width;
+        Height = height;
+        _native = pixels;
     }
 
     public int Width { get; }
 
     public int Height { get; }
 
-    /// <summary>Row-major pixels; may be longer than <c>Width * Height</c> when rented from a pool.</summary>
-    public byte[] Pixels { get; }
+    public ReadOnlySpan<byte> Span => Writable;
 
-    public ReadOnlySpan<byte> Span => Pixels.AsSpan(0, Width * Height);
+    internal Span<byte> Writable => _array is not null ? _array.AsSpan(0, Width * Height) : _native!.Span[..(Width * Height)];
+
+    public void Dispose() => _native?.Dispose();
+
+    /// <summary>An uninitialised image in native memory.</summary>
+    internal static GrayImage Allocate(int width, int height)
+    {
+        ValidateSize(width, height);
+        return new GrayImage(width, height, NativeBuffer.Allocate((long)width * height));
+    }
+
+    private static void ValidateSize(int width, int height)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+    }
 }

@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace CraftFlow.Imaging.Hashing;
 
 /// <summary>
@@ -26,6 +29,41 @@ public static class PillowGrayscale
             gray[i] = (byte)(((source[s] * 19595) + (source[s + 1] * 38470) + (source[s + 2] * 7471) + 0x8000) >> 16);
         }
     }
+
+    /// <summary><see cref="FromInterleavedRgb"/> for RGBA rows, eight pixels per step where the CPU allows.</summary>
+    public static void FromRgba(ReadOnlySpan<byte> rgba, Span<byte> gray)
+    {
+        if (rgba.Length < gray.Length * 4)
+        {
+            throw new ArgumentException("The source is shorter than the destination needs.", nameof(rgba));
+        }
+
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ReadOnlySpan<uint> pixels = MemoryMarshal.Cast<byte, uint>(rgba[..(gray.Length * 4)]);
+            ref uint p = ref MemoryMarshal.GetReference(pixels);
+            ref byte g = ref MemoryMarshal.GetReference(gray);
+            var mask = Vector256.Create(0xFFu);
+            var rounding = Vector256.Create(0x8000u);
+            for (; i <= gray.Length - 16; i += 16)
+            {
+                Vector256<uint> low = Luma(Vector256.LoadUnsafe(ref p, (nuint)i), mask, rounding);
+                Vector256<uint> high = Luma(Vector256.LoadUnsafe(ref p, (nuint)(i + 8)), mask, rounding);
+                Vector128<byte> bytes = Vector256.Narrow(Vector256.Narrow(low, high), Vector256<ushort>.Zero).GetLower();
+                bytes.StoreUnsafe(ref g, (nuint)i);
+            }
+        }
+
+        for (int s = i * 4; i < gray.Length; i++, s += 4)
+        {
+            gray[i] = (byte)(((rgba[s] * 19595) + (rgba[s + 1] * 38470) + (rgba[s + 2] * 7471) + 0x8000) >> 16);
+        }
+    }
+
+    // Little-endian RGBA as one uint per pixel: R in the low byte.
+    private static Vector256<uint> Luma(Vector256<uint> px, Vector256<uint> mask, Vector256<uint> rounding) =>
+        (((px & mask) * 19595u) + (((px >> 8) & mask) * 38470u) + (((px >> 16) & mask) * 7471u) + rounding) >> 16;
 
     /// <summary>
     /// Pillow's <c>cmyk2rgb</c> followed by <c>L24</c>: Pillow has no direct CMYK→L converter and goes

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http;
+
 namespace CraftFlow.ServiceDefaults;
 
 public static class HealthEndpoints
@@ -9,4 +11,7 @@ public static class HealthEndpoints
     public const string AlivePath = "/alive";
 
     public const string LiveTag = "live";
+
+    /// <summary>Railway and the AppHost poll these every few seconds; kept out of traces so they do not drown real requests.</summary>
+    public static bool IsProbe(PathString path) => path.StartsWithSegments(HealthPath) || path.StartsWithSegments(AlivePath);
 }

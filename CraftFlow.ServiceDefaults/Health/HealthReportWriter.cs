@@ -1,9 +1,10 @@
-using System.Diagnostics;
 using System.Text.Json;
+using CraftFlow.ServiceDefaults.Configuration;
+using CraftFlow.ServiceDefaults.Monitoring;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace CraftFlow.ServiceDefaults.Health;
 
@@ -13,13 +14,33 @@ public static class HealthReportWriter
     // Slower than this and the probe itself reports the service as degraded.
     private static readonly TimeSpan SlowResponse = TimeSpan.FromSeconds(1);
 
-    private static readonly CpuSampler Cpu = new();
+    // Longer than any probe waits; the database check itself is bounded by the connection's 10 s timeout.
+    private static readonly TimeSpan CheckDeadline = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Runs the readiness checks and answers 200 (healthy, degraded) or 503 (unhealthy). The checks get their own
+    /// deadline rather than the request's: a probe that gives up early (a cold start's first query can take seconds)
+    /// must not cancel a query half-way and log it as a failed check with a stack trace.
+    /// </summary>
+    public static async Task AnswerAsync(HttpContext context, HealthCheckService health)
+    {
+        using var deadline = new CancellationTokenSource(CheckDeadline);
+        var report = await health.CheckHealthAsync(registration => !registration.Tags.Contains(HealthEndpoints.LiveTag), deadline.Token);
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        context.Response.StatusCode = report.Status == HealthStatus.Unhealthy
+            ? StatusCodes.Status503ServiceUnavailable
+            : StatusCodes.Status200OK;
+        await WriteAsync(context, report);
+    }
 
     public static async Task WriteAsync(HttpContext context, HealthReport report)
     {
-        var configuration = context.RequestServices.GetRequiredService<IConfiguration>();
         var time = context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System;
-        var version = configuration["RAILWAY_GIT_COMMIT_SHA"] is { Length: > 0 } sha ? sha[..Math.Min(8, sha.Length)] : "unknown";
+        var version = context.RequestServices.GetRequiredService<IOptions<PlatformOptions>>().Value.ShortVersion;
 
         var checks = report.Entries.ToDictionary(e => e.Key, e => Describe(e.Value.Status));
         checks["response_time"] = report.TotalDuration > SlowResponse ? "degraded" : "healthy";
@@ -38,15 +59,22 @@ public static class HealthReportWriter
             ["checks"] = checks,
             ["metrics"] = new Dictionary<string, double>
             {
-                ["memory_usage_mb"] = Math.Round(Environment.WorkingSet / (1024.0 * 1024.0), 1),
-                ["cpu_usage_percent"] = Math.Round(Cpu.Sample(), 1),
+                ["memory_usage_mb"] = Math.Round(ProcessUsage.WorkingSetMb, 1),
+                ["cpu_usage_percent"] = Math.Round(context.RequestServices.GetRequiredService<ProcessUsage>().SampleCpuPercent(), 1),
                 ["response_time_ms"] = Math.Round(report.TotalDuration.TotalMilliseconds, 1),
             },
         };
 
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
-        await JsonSerializer.SerializeAsync(context.Response.Body, body, cancellationToken: context.RequestAborted);
+        try
+        {
+            await JsonSerializer.SerializeAsync(context.Response.Body, body, cancellationToken: context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The probe hung up; there is nobody to answer.
+        }
     }
 
     private static string Describe(HealthStatus status) => status switch
@@ -55,27 +83,4 @@ public static class HealthReportWriter
         HealthStatus.Degraded => "degraded",
         _ => "unhealthy",
     };
-
-    /// <summary>Process CPU use since the previous sample, as a share of all cores.</summary>
-    private sealed class CpuSampler
-    {
-        private readonly Lock _gate = new();
-        private TimeSpan _lastCpu = Process.GetCurrentProcess().TotalProcessorTime;
-        private long _lastTimestamp = Stopwatch.GetTimestamp();
-
-        public double Sample()
-        {
-            lock (_gate)
-            {
-                using var process = Process.GetCurrentProcess();
-                var cpu = process.TotalProcessorTime;
-                var now = Stopwatch.GetTimestamp();
-                var wall = Stopwatch.GetElapsedTime(_lastTimestamp, now);
-                var used = cpu - _lastCpu;
-                _lastCpu = cpu;
-                _lastTimestamp = now;
-                return wall <= TimeSpan.Zero ? 0 : 100.0 * used / wall / Environment.ProcessorCount;
-            }
-        }
-    }
 }

@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 
 namespace CraftFlow.ServiceDefaults.Telemetry;
 
-/// <summary>CraftFlow's own trace source and meter, exported next to the platform's.</summary>
+/// <summary>CraftFlow's own trace source and meter, exported next to the instrumented platform's.</summary>
 public static class CraftFlowTelemetry
 {
     public const string Name = "CraftFlow";
@@ -12,17 +12,7 @@ public static class CraftFlowTelemetry
 
     public static readonly Meter Meter = new(Name);
 
-    /// <summary>Sources the platform emits natively (no instrumentation packages needed).</summary>
-    public static readonly string[] TraceSources = ["Microsoft.AspNetCore", "System.Net.Http", "Npgsql", Name];
-
-    public static readonly string[] Meters =
-    [
-        "Microsoft.AspNetCore.Hosting",
-        "Microsoft.AspNetCore.Server.Kestrel",
-        "System.Net.Http",
-        "System.Runtime",
-        "Npgsql",
-        "Microsoft.EntityFrameworkCore",
-        Name,
-    ];
+    /// <summary>What DEBUG_LOGGING turns to Debug: the cache and the queue (DESIGN.md section 3).</summary>
+    public static readonly string[] DebugLoggingCategories =
+        ["CraftFlow.Caching", "CraftFlow.Api.Caching", "CraftFlow.Data.Jobs", "CraftFlow.Worker", "ZiggyCreatures.Caching.Fusion"];
 }

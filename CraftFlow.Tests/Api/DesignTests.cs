@@ -100,6 +100,64 @@ public sealed class DesignTests(DesignTests.Fixture fixture) : IClassFixture<Des
     }
 
     [Fact]
+    public async Task Upload_with_a_text_file_and_an_empty_file_takes_the_images_and_lists_the_refused_files()
+    {
+        using var client = await fixture.CreateUserClientAsync();
+        var form = ApiFixture.Files(("a.png", ApiFixture.Png(64, 64, "#112233")), ("b.png", ApiFixture.Png(64, 64, "#445566")), ("c.png", ApiFixture.Png(64, 64, "#778899")));
+        form.Add(new ByteArrayContent(Encoding.UTF8.GetBytes("just some text, not an image")), "files", "notes.txt");
+        form.Add(new ByteArrayContent([]), "files", "zero.png");
+
+        using var response = await client.PostAsync("/api/designs", form);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = await ApiFixture.ReadJsonAsync(response);
+        Assert.Equal(3, body.GetProperty("design_ids").GetArrayLength());
+        var refused = body.GetProperty("refused_files").EnumerateArray().ToList();
+        Assert.Equal(["notes.txt", "zero.png"], refused.Select(r => r.GetProperty("file_name").GetString()));
+        Assert.Contains("not a JPEG, PNG", refused[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("empty", refused[1].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        var batch = await ApiFixture.ReadJsonAsync(await client.GetAsync($"/api/uploads/{body.GetProperty("batch_id").GetString()}"));
+        Assert.Equal(3, batch.GetProperty("total_files").GetInt32());
+    }
+
+    [Fact]
+    public async Task Upload_whose_every_file_is_refused_is_a_problem_listing_them_and_leaves_no_rows()
+    {
+        using var client = await fixture.CreateUserClientAsync();
+        await using var db = fixture.CreateDbContext();
+        var before = await db.DesignImages.CountAsync();
+        var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(Encoding.UTF8.GetBytes("%PDF-1.4 not an image")), "files", "flyer.pdf" },
+            { new ByteArrayContent([]), "files", "zero.png" },
+        };
+
+        using var response = await client.PostAsync("/api/designs", form);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await ApiFixture.ReadJsonAsync(response);
+        Assert.Equal(["flyer.pdf", "zero.png"], problem.GetProperty("refused_files").EnumerateArray().Select(r => r.GetProperty("file_name").GetString()));
+        Assert.Equal(before, await db.DesignImages.CountAsync());
+    }
+
+    [Fact]
+    public async Task Upload_over_the_total_size_is_refused_whole_even_when_each_file_is_within_its_limit()
+    {
+        using var client = await fixture.CreateUserClientAsync();
+        await using var db = fixture.CreateDbContext();
+        var before = await db.DesignImages.CountAsync();
+        var files = Enumerable.Range(0, 5).Select(i => ($"{i}.png", (byte[])[.. ApiFixture.Png(), .. new byte[(Fixture.MaxFileBytes * 9) / 10]])).ToArray();
+        Assert.True(files.Sum(f => (long)f.Item2.Length) > Fixture.MaxUploadBytes);
+
+        using var response = await client.PostAsync("/api/designs", ApiFixture.Files(files));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(before, await db.DesignImages.CountAsync());
+    }
+
+    [Fact]
     public async Task Two_concurrent_uploads_of_the_same_bytes_both_succeed_and_store_the_file_once()
     {
         using var first = await fixture.CreateUserClientAsync();
@@ -169,11 +227,13 @@ public sealed class DesignTests(DesignTests.Fixture fixture) : IClassFixture<Des
     {
         public const int MaxFiles = 20;
         public const long MaxFileBytes = 256 * 1024;
+        public const long MaxUploadBytes = 1024 * 1024;
 
         protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
         {
             ["Uploads:MaxFilesPerUpload"] = MaxFiles.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Uploads:MaxFileBytes"] = MaxFileBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Uploads:MaxUploadBytes"] = MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
     }
 }

@@ -1,128 +1,202 @@
 using System.Net;
 using System.Net.Http.Json;
-using CraftFlow.AppHost.Hosting;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using CraftFlow.AppHost.Resources;
 using CraftFlow.Tests.Infrastructure;
-using Npgsql;
 
 namespace CraftFlow.Tests.AppHost;
 
-public sealed class AppHostTests
+/// <summary>Starting whole graphs is heavy on two cores: the AppHost tests take turns.</summary>
+[CollectionDefinition(Name)]
+public sealed class AppHostCollection
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+    public const string Name = "AppHost graphs";
+}
+
+/// <summary>The AppHost's graph, started once for these tests.</summary>
+public sealed class RunningGraph : IAsyncLifetime
+{
+    public TestGraph Graph { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Graph = await TestGraph.StartAsync();
+
+    public async Task DisposeAsync() => await Graph.DisposeAsync();
+}
+
+[Collection(AppHostCollection.Name)]
+public sealed class AppHostTests(RunningGraph running) : IClassFixture<RunningGraph>
+{
+    private const string Password = "correct horse battery";
+
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    private TestGraph Graph => running.Graph;
 
     [Fact]
-    public async Task Two_graphs_side_by_side_get_different_free_ports_and_working_servers()
+    public async Task Every_resource_comes_up_and_the_migrations_finish()
     {
-        await using var first = await TestAppHost.StartServersAsync();
-        await using var second = await TestAppHost.StartServersAsync();
-
-        Assert.NotEqual(first.DatabaseConnectionString, second.DatabaseConnectionString);
-        Assert.NotEqual(first.CacheConnectionString, second.CacheConnectionString);
-        foreach (var connectionString in new[] { first.DatabaseConnectionString, second.DatabaseConnectionString })
+        foreach (var resource in new[] { "postgres", "craftflowdb", "cache", "api", "worker" })
         {
-            await using var connection = new NpgsqlConnection(connectionString);
-            await connection.OpenAsync();
-            Assert.Equal("craftflowdb", connection.Database);
+            Assert.True(Graph.TryGetSnapshot(resource, out var snapshot), resource);
+            Assert.Equal(KnownResourceStates.Running, snapshot.State?.Text);
+            Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, snapshot.HealthStatus);
         }
+
+        Assert.True(Graph.TryGetSnapshot("migrations", out var migrations));
+        Assert.Equal(KnownResourceStates.Finished, migrations.State?.Text);
+        Assert.Equal(0, migrations.ExitCode);
+
+        using var client = Graph.CreateApiClient();
+        using var health = await client.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        var body = await health.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("healthy", body.GetProperty("checks").GetProperty("database").GetString());
+        Assert.Equal("healthy", body.GetProperty("checks").GetProperty("redis").GetString());
     }
 
     [Fact]
-    public async Task Stopping_the_in_process_graph_stops_redis_and_postgres()
+    public async Task The_dashboard_answers_and_logs_in_with_the_url_the_apphost_prints()
     {
-        var host = await TestAppHost.StartServersAsync();
-        var redisPid = host.Application.Resource<RedisResource>("cache").ProcessId!.Value;
-        var postgresPort = host.Application.Resource<PostgresResource>("postgres").Endpoint!.Split(':')[1];
+        const string printed = "Login to the dashboard at ";
+        var line = Assert.Single(Graph.Log.Lines, line => line.StartsWith("Information Aspire.Hosting.DistributedApplication: " + printed, StringComparison.Ordinal));
+        var loginUrl = new Uri(line[(line.IndexOf(printed, StringComparison.Ordinal) + printed.Length)..].Trim());
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false };
+        using var browser = new HttpClient(handler);
 
-        await host.DisposeAsync();
+        using var login = await Eventually.UntilAsync(
+            () => browser.GetAsync(loginUrl), r => r.StatusCode != HttpStatusCode.ServiceUnavailable, Deadline, "the dashboard");
 
-        Assert.False(AppHostProcess.IsAlive(redisPid));
-        Assert.False(CraftFlow.AppHost.Resources.FreePort.IsListening(int.Parse(postgresPort, System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        Assert.Contains(login.Headers.GetValues("Set-Cookie"), cookie => cookie.Contains(".Aspire.Dashboard.Auth", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task Whole_graph_serves_restarts_a_killed_api_and_leaves_no_child_behind()
+    public async Task An_upload_through_the_api_is_processed_by_the_worker()
     {
-        await using var appHost = AppHostProcess.Start();
-        var apiUrl = await appHost.WaitForApiUrlAsync(StartTimeout);
-        using var client = new HttpClient { BaseAddress = new Uri(apiUrl) };
+        using var client = await RegisterAsync();
 
-        using (var health = await client.GetAsync("/health"))
-        {
-            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        }
+        using var upload = await client.PostAsync("/api/designs", ApiFixture.Files(("design.png", ApiFixture.Png(120, 90, "#aa3366"))));
+        Assert.Equal(HttpStatusCode.Accepted, upload.StatusCode);
+        var batchId = (await ApiFixture.ReadJsonAsync(upload)).GetProperty("batch_id").GetGuid();
 
-        // A user registers over HTTP and the Worker process handles the upload's job.
-        using (var register = await client.PostAsJsonAsync("/api/auth/register", new { email = "e2e@example.com", password = "password123" }))
-        {
-            Assert.Equal(HttpStatusCode.Created, register.StatusCode);
-            var token = (await ApiFixture.ReadJsonAsync(register)).GetProperty("token").GetProperty("token").GetString();
-            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        }
-
-        var batchId = (await ApiFixture.ReadJsonAsync(await client.PostAsync("/api/designs", ApiFixture.Files(("e2e.png", ApiFixture.Png())))))
-            .GetProperty("batch_id").GetGuid();
         var batch = await Eventually.UntilAsync(
             async () => await ApiFixture.ReadJsonAsync(await client.GetAsync($"/api/uploads/{batchId}")),
-            b => b.GetProperty("status").GetString() == "completed", StartTimeout, "the Worker to process the upload");
-        Assert.Equal(1, batch.GetProperty("processed").GetInt32());
-        client.DefaultRequestHeaders.Authorization = null;
+            b => b.GetProperty("processed").GetInt32() == 1, Deadline, "the Worker to process the upload");
+        Assert.Equal(0, batch.GetProperty("failed").GetInt32());
 
-        var apiPid = appHost.LatestPid("api")!.Value;
-        var workerPid = appHost.LatestPid("worker")!.Value;
-        var redisPid = appHost.LatestPid("cache")!.Value;
-        Assert.Equal("Finished", appHost.Output.Split('\n').Last(l => l.StartsWith("migrations ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
-
-        using (var api = System.Diagnostics.Process.GetProcessById(apiPid))
-        {
-            api.Kill();
-        }
-
-        var restartedPid = await Eventually.UntilAsync(
-            () => Task.FromResult(appHost.LatestPid("api")), pid => pid is not null && pid != apiPid, StartTimeout, "the API to be restarted");
-        var healthAfterRestart = await Eventually.UntilAsync(
-            async () => await StatusAsync(client), status => status == HttpStatusCode.OK, StartTimeout, "the restarted API to be healthy");
-        Assert.Equal(HttpStatusCode.OK, healthAfterRestart);
-
-        appHost.Terminate();
-        await appHost.WaitForExitAsync(TimeSpan.FromSeconds(60));
-
-        Assert.Equal(0, appHost.ExitCode);
-        foreach (var pid in new[] { apiPid, restartedPid!.Value, workerPid, redisPid })
-        {
-            Assert.False(AppHostProcess.IsAlive(pid), $"process {pid} outlived the AppHost");
-        }
-
-        Assert.False(CraftFlow.AppHost.Resources.FreePort.IsListening(new Uri(apiUrl).Port));
+        // Every resource's console, as the dashboard shows it: the seller's password and token appear nowhere.
+        var token = client.DefaultRequestHeaders.Authorization!.Parameter!;
+        Assert.DoesNotContain(Graph.Log.Lines, line => line.Contains(token, StringComparison.Ordinal) || line.Contains(Password, StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task A_failed_migration_is_reported_and_stops_the_start_up()
+    public async Task Redis_killed_mid_run_and_started_again_fails_no_request()
     {
-        var unreachable = CraftFlow.AppHost.Resources.FreePort.Next();
-        await using var appHost = AppHostProcess.Start(new Dictionary<string, string>
+        using var client = await RegisterAsync();
+        var redisPid = Graph.ProcessId("cache") ?? throw new InvalidOperationException("cache has no pid");
+        var failures = new List<string>();
+        var requests = 0;
+        using var stop = new CancellationTokenSource();
+        var load = Task.Run(async () =>
         {
-            ["ConnectionStrings__craftflowdb"] = $"Host=127.0.0.1;Port={unreachable};Username=postgres;Database=craftflowdb",
-            ["Migration__ConnectDeadline"] = "00:00:01",
+            while (!stop.IsCancellationRequested)
+            {
+                foreach (var path in new[] { "/api/designs", "/api/me", "/health" })
+                {
+                    using var response = await client.GetAsync(path, CancellationToken.None);
+                    Interlocked.Increment(ref requests);
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        lock (failures)
+                        {
+                            failures.Add($"{path}: {(int)response.StatusCode}");
+                        }
+                    }
+                }
+            }
         });
 
-        await appHost.WaitForExitAsync(StartTimeout);
+        await Eventually.UntilAsync(() => Task.FromResult(Volatile.Read(ref requests)), n => n > 30, Deadline, "requests before the kill");
+        Assert.True(PosixSignals.Send(redisPid, 9));
+        await Graph.Application.ResourceNotifications.WaitForResourceAsync(
+            "cache", KnownResourceStates.TerminalStates, new CancellationTokenSource(Deadline).Token);
+        var duringOutage = Volatile.Read(ref requests);
+        await Eventually.UntilAsync(() => Task.FromResult(Volatile.Read(ref requests)), n => n > duringOutage + 30, Deadline, "requests while Redis is down");
 
-        Assert.Equal(1, appHost.ExitCode);
-        Assert.Contains($"127.0.0.1:{unreachable}", appHost.Output, StringComparison.Ordinal);
-        Assert.Contains("migrations exited with code 1", appHost.Output, StringComparison.Ordinal);
-        Assert.Null(appHost.LatestPid("api"));
+        var started = await Graph.Application.ResourceCommands.ExecuteCommandAsync("cache", KnownResourceCommands.StartCommand);
+        Assert.True(started.Success, started.Message);
+        await Graph.Application.ResourceNotifications.WaitForResourceHealthyAsync("cache", new CancellationTokenSource(Deadline).Token);
+        var afterRestart = Volatile.Read(ref requests);
+        await Eventually.UntilAsync(() => Task.FromResult(Volatile.Read(ref requests)), n => n > afterRestart + 30, Deadline, "requests after the restart");
+        await stop.CancelAsync();
+        await load;
+
+        Assert.Empty(failures);
     }
 
-    private static async Task<HttpStatusCode?> StatusAsync(HttpClient client)
+    private async Task<HttpClient> RegisterAsync()
     {
-        try
-        {
-            using var response = await client.GetAsync("/health");
-            return response.StatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return null;
-        }
+        var client = Graph.CreateApiClient();
+        var email = $"seller-{Guid.NewGuid():N}@example.com";
+        using var response = await client.PostAsJsonAsync("/api/auth/register", new { email, password = Password });
+        response.EnsureSuccessStatusCode();
+        var token = (await ApiFixture.ReadJsonAsync(response)).GetProperty("token").GetProperty("token").GetString();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
     }
+}
+
+[Collection(AppHostCollection.Name)]
+public sealed class AppHostLifetimeTests
+{
+    [Fact]
+    public async Task Stopping_the_graph_leaves_no_process_behind()
+    {
+        var graph = await TestGraph.StartAsync();
+        var processes = new[] { "postgres", "cache", "migrations", "api", "worker" }
+            .Select(graph.ProcessId).OfType<int>()
+            .SelectMany(ProcessTree.WithDescendants)
+            .Where(ProcessTree.IsAlive)
+            .ToList();
+        Assert.True(processes.Count >= 4, $"only {processes.Count} processes found");
+
+        await graph.DisposeAsync();
+
+        var survivors = await Eventually.UntilAsync(
+            () => Task.FromResult(processes.Where(ProcessTree.IsAlive).ToList()), alive => alive.Count == 0, TimeSpan.FromSeconds(20), "every process to end");
+        Assert.Empty(survivors);
+    }
+
+    [Fact]
+    public async Task A_postgres_that_cannot_start_fails_with_its_reason_and_its_dependents_fail_too()
+    {
+        var started = DateTime.UtcNow;
+
+        // A cluster from a PostgreSQL release that does not exist: the server refuses it at once with its own FATAL line.
+        await using var graph = await TestGraph.StartAsync(
+            prepare: directory =>
+            {
+                Directory.CreateDirectory(Path.Combine(directory, "postgres"));
+                File.WriteAllText(Path.Combine(directory, "postgres", "PG_VERSION"), "99\n");
+            },
+            waitUntilHealthy: false);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var postgres = await graph.Application.ResourceNotifications.WaitForResourceAsync("postgres", e => IsEnded(e.Snapshot), timeout.Token);
+        foreach (var dependent in new[] { "craftflowdb", "migrations", "api", "worker" })
+        {
+            await graph.Application.ResourceNotifications.WaitForResourceAsync(dependent, e => IsEnded(e.Snapshot), timeout.Token);
+        }
+
+        Assert.NotEqual(0, postgres.Snapshot.ExitCode);
+        var report = await Eventually.UntilAsync(
+            () => Task.FromResult(graph.Log.Lines.FirstOrDefault(line => line.Contains("postgres failed", StringComparison.Ordinal))),
+            line => line is not null, TimeSpan.FromSeconds(10), "the AppHost to report the failure");
+        Assert.Contains("could not access the server configuration file", report, StringComparison.Ordinal);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(60));
+    }
+
+    private static bool IsEnded(CustomResourceSnapshot snapshot) => KnownResourceStates.TerminalStates.Contains(snapshot.State?.Text);
 }

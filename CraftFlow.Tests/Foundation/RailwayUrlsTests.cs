@@ -81,11 +81,11 @@ public sealed class RailwayUrlsTests
             ["PORT"] = "8081",
         });
 
-        builder.AddRailwayConfiguration();
+        PlatformVariables.Map(builder.Configuration);
 
         Assert.Contains("Host=db", builder.Configuration.GetConnectionString("craftflowdb"), StringComparison.Ordinal);
         Assert.Equal("cache:6379", builder.Configuration.GetConnectionString("cache"));
-        Assert.Equal("http://0.0.0.0:8081", builder.Configuration["urls"]);
+        Assert.Equal("http://*:8081", builder.Configuration["urls"]);
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class RailwayUrlsTests
             ["DATABASE_URL"] = "postgresql://u:p@db:5433/railway",
         });
 
-        builder.AddRailwayConfiguration();
+        PlatformVariables.Map(builder.Configuration);
 
         Assert.Equal("Host=explicit", builder.Configuration.GetConnectionString("craftflowdb"));
     }
@@ -111,7 +111,7 @@ public sealed class RailwayUrlsTests
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["PORT"] = port });
 
-        var error = Assert.Throws<FormatException>(() => builder.AddRailwayConfiguration());
+        var error = Assert.Throws<InvalidOperationException>(() => PlatformVariables.Map(builder.Configuration));
 
         Assert.StartsWith("PORT", error.Message, StringComparison.Ordinal);
     }

@@ -88,8 +88,82 @@ public sealed class ProcessDesignBatchHandlerTests(JobQueueFixture database) : I
         }
     }
 
+    [Fact]
+    public async Task Analyses_run_side_by_side_but_judgements_follow_upload_order()
+    {
+        await database.ResetAsync();
+        var (user, batch, designs) = await SeedAsync(10);
+        var judged = new ConcurrentQueue<Guid>();
+        var running = 0;
+        var mostAtOnce = 0;
+        var processor = new OrderProbe(designs[0], judged, () =>
+        {
+            int now = Interlocked.Increment(ref running);
+            InterlockedMax(ref mostAtOnce, now);
+            return () => Interlocked.Decrement(ref running);
+        });
+        var handler = CreateHandler(processor);
+        var job = ToJob(Assert.Single(ProcessDesignBatchJob.Create(user, batch, designs)));
+
+        await handler.HandleAsync(job, CancellationToken.None);
+
+        // The first design's analysis is the slowest; it is judged first all the same.
+        Assert.Equal(designs, judged.ToArray());
+        Assert.Equal(Math.Min(Environment.ProcessorCount, 10), mostAtOnce);
+        await using var db = database.CreateDbContext();
+        var counters = await db.UploadBatches.SingleAsync();
+        Assert.Equal((10, 0, 0), (counters.Processed, counters.Duplicates, counters.Failed));
+        Assert.NotNull(counters.CompletedAt);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while (value > (seen = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+        }
+    }
+
     private ProcessDesignBatchHandler CreateHandler(IDesignProcessor processor)
         => new(database.DataSource, processor, new CraftFlow.Caching.CacheInvalidation(new ZiggyCreatures.Caching.Fusion.FusionCache(new ZiggyCreatures.Caching.Fusion.FusionCacheOptions())), TimeProvider.System, NullLogger<ProcessDesignBatchHandler>.Instance);
+
+    /// <summary>Holds the first design's analysis until every other analysis has started, and records the judging order.</summary>
+    private sealed class OrderProbe(Guid slow, ConcurrentQueue<Guid> judged, Func<Action> enter) : IDesignProcessor
+    {
+        private readonly TaskCompletionSource _othersStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _started;
+
+        public async Task<AnalyzedDesign> AnalyzeAsync(DesignToProcess design, CancellationToken cancellationToken)
+        {
+            var leave = enter();
+            try
+            {
+                if (Interlocked.Increment(ref _started) >= Math.Min(Environment.ProcessorCount, 10))
+                {
+                    _othersStarted.TrySetResult();
+                }
+
+                if (design.Id == slow)
+                {
+                    await _othersStarted.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+                }
+                else
+                {
+                    await Task.Yield();
+                }
+            }
+            finally
+            {
+                leave();
+            }
+
+            return new AnalyzedDesign(_ =>
+            {
+                judged.Enqueue(design.Id);
+                return Task.FromResult(new DesignProcessingResult { Status = DesignStatus.Processed });
+            });
+        }
+    }
 
     private static Job ToJob(NewJob job) => new()
     {
@@ -127,10 +201,10 @@ public sealed class ProcessDesignBatchHandlerTests(JobQueueFixture database) : I
     {
         public ConcurrentBag<Guid> Calls { get; } = [];
 
-        public Task<DesignProcessingResult> ProcessAsync(DesignToProcess design, CancellationToken cancellationToken)
+        public Task<AnalyzedDesign> AnalyzeAsync(DesignToProcess design, CancellationToken cancellationToken)
         {
             Calls.Add(design.Id);
-            return Task.FromResult(decide(design));
+            return Task.FromResult(AnalyzedDesign.Finished(decide(design)));
         }
     }
 }

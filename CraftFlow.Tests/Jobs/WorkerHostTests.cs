@@ -1,9 +1,9 @@
 using CraftFlow.Data;
 using CraftFlow.Data.Jobs;
+using CraftFlow.ServiceDefaults.Configuration;
 using CraftFlow.Tests.Infrastructure;
 using CraftFlow.Worker;
 using CraftFlow.Worker.Handlers;
-using CraftFlow.Worker.Monitoring;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -16,48 +16,31 @@ namespace CraftFlow.Tests.Jobs;
 /// <summary>The Worker's host wiring: settings checked at start-up, consumers per queue, maintenance, shutdown.</summary>
 public sealed class WorkerHostTests(JobQueueFixture database) : IClassFixture<JobQueueFixture>
 {
-    [Theory]
-    [InlineData("abc")]
-    [InlineData("0")]
-    [InlineData("1000")]
-    public void Bad_worker_concurrency_fails_start_up_with_a_message_naming_the_setting(string value)
-    {
-        var builder = CreateBuilder(new Dictionary<string, string?> { [WorkerOptions.ConcurrencySetting] = value });
-
-        var error = Assert.Throws<OptionsValidationException>(() => builder.AddCraftFlowWorker());
-
-        Assert.Contains("WORKER_CONCURRENCY", error.Message, StringComparison.Ordinal);
-        Assert.Contains($"'{value}'", error.Message, StringComparison.Ordinal);
-    }
-
     [Fact]
     public void Per_queue_concurrency_overrides_the_default_and_zero_turns_a_queue_off()
     {
-        var options = new WorkerOptions();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var builder = CreateBuilder(new Dictionary<string, string?>
         {
             ["WORKER_CONCURRENCY"] = "4",
             ["WORKER_CONCURRENCY_IMAGE_PROCESSING"] = "1",
             ["WORKER_CONCURRENCY_ETSY_INTEGRATION"] = "0",
-        }).Build();
+        });
 
-        WorkerOptions.Load(options, configuration);
+        var options = WorkerOptions.Read(builder.Configuration);
 
         Assert.Equal(1, options.ConcurrencyFor(JobQueues.ImageProcessing));
         Assert.Equal(0, options.ConcurrencyFor(JobQueues.EtsyIntegration));
         Assert.Equal(4, options.ConcurrencyFor(JobQueues.Maintenance));
-        var bad = CreateBuilder(new Dictionary<string, string?> { ["WORKER_CONCURRENCY_MAINTENANCE"] = "-1" });
-        Assert.Contains("WORKER_CONCURRENCY_MAINTENANCE", Assert.Throws<OptionsValidationException>(() => bad.AddCraftFlowWorker()).Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Bad_debug_logging_fails_start_up_with_a_message_naming_the_setting()
+    public void A_concurrency_for_a_queue_that_does_not_exist_fails_start_up_naming_it()
     {
-        var builder = CreateBuilder(new Dictionary<string, string?> { [WorkerOptions.DebugLoggingSetting] = "yes please" });
+        var builder = CreateBuilder(new Dictionary<string, string?> { ["WORKER_CONCURRENCY_IMAGES"] = "2" });
 
-        var error = Assert.Throws<OptionsValidationException>(() => builder.AddCraftFlowWorker());
+        var error = Assert.Throws<System.ComponentModel.DataAnnotations.ValidationException>(() => builder.AddCraftFlowWorker());
 
-        Assert.Contains("DEBUG_LOGGING must be true or false", error.Message, StringComparison.Ordinal);
+        Assert.Contains("WORKER_CONCURRENCY_IMAGES names no queue", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -79,16 +62,6 @@ public sealed class WorkerHostTests(JobQueueFixture database) : IClassFixture<Jo
     }
 
     [Fact]
-    public void Memory_watch_warns_above_80_percent_of_the_limit()
-    {
-        var watch = new MemoryWatchService(
-            Options.Create(new WorkerOptions { MemoryLimitMb = 1000 }), TimeProvider.System, NullLogger<MemoryWatchService>.Instance);
-
-        Assert.False(watch.Check(790L * 1024 * 1024));
-        Assert.True(watch.Check(810L * 1024 * 1024));
-    }
-
-    [Fact]
     public async Task Worker_prunes_on_start_runs_every_queue_and_releases_unfinished_jobs_on_stop()
     {
         await database.ResetAsync();
@@ -101,7 +74,7 @@ public sealed class WorkerHostTests(JobQueueFixture database) : IClassFixture<Jo
         var ran = new System.Collections.Concurrent.ConcurrentBag<string>();
         var builder = CreateBuilder(new Dictionary<string, string?>
         {
-            [WorkerOptions.ConcurrencySetting] = "3",
+            ["WORKER_CONCURRENCY"] = "3",
             ["JobQueue:PollInterval"] = "00:00:00.100",
             ["JobQueue:ShutdownGracePeriod"] = "00:00:00.200",
             ["JobQueue:PruneBatchSize"] = "10",
@@ -153,6 +126,7 @@ public sealed class WorkerHostTests(JobQueueFixture database) : IClassFixture<Jo
             [$"ConnectionStrings:{DatabaseConnection.Name}"] = database.ConnectionString,
         });
         builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddPlatformSettings();
         builder.AddCraftFlowDatabase();
         builder.AddCraftFlowJobQueue();
         return builder;

@@ -3,16 +3,28 @@ using CraftFlow.Data.Entities;
 namespace CraftFlow.Worker.Designs;
 
 /// <summary>
-/// The image work for one uploaded design (decode, hashes, thumbnail, near-duplicate check). The Worker owns this
-/// seam; CraftFlow.Imaging provides the implementation, so the queue side can be built and tested without it.
+/// The image work for one uploaded design, in two steps: the analysis (decode, hashes, thumbnail), which the handler
+/// runs for several designs of a job at once, and the judgement against the user's other designs (exact copies,
+/// near duplicates), which it runs one design at a time in upload order, so an earlier upload is always the original.
+/// The Worker owns this seam; the queue side can be built and tested without CraftFlow.Imaging.
 /// </summary>
 public interface IDesignProcessor
 {
     /// <summary>
-    /// Returns the design's outcome: a bad image is a <see cref="DesignStatus.Failed"/> result, not an exception.
-    /// Throw only for what a retry can fix (storage briefly unreachable); the job is then retried.
+    /// A bad image ends in <see cref="AnalyzedDesign.Finished"/> with a <see cref="DesignStatus.Failed"/> result, not
+    /// an exception. Throw only for what a retry can fix (storage briefly unreachable); the job is then retried.
     /// </summary>
-    Task<DesignProcessingResult> ProcessAsync(DesignToProcess design, CancellationToken cancellationToken);
+    Task<AnalyzedDesign> AnalyzeAsync(DesignToProcess design, CancellationToken cancellationToken);
+}
+
+/// <summary>A design whose analysis is done; <see cref="JudgeAsync"/> gives its outcome.</summary>
+public sealed class AnalyzedDesign(Func<CancellationToken, Task<DesignProcessingResult>> judge)
+{
+    /// <summary>A design whose outcome needs no judgement (it failed to decode).</summary>
+    public static AnalyzedDesign Finished(DesignProcessingResult result) => new(_ => Task.FromResult(result));
+
+    /// <summary>Called in upload order, one design of a job at a time. May throw like the analysis.</summary>
+    public Task<DesignProcessingResult> JudgeAsync(CancellationToken cancellationToken) => judge(cancellationToken);
 }
 
 /// <summary>What the processor needs to find and judge a design's file.</summary>

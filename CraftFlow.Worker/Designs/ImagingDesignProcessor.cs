@@ -1,6 +1,7 @@
 using CraftFlow.Data.Entities;
 using CraftFlow.Data.Storage;
 using CraftFlow.Imaging;
+using CraftFlow.Imaging.Analysis;
 using CraftFlow.Imaging.Decoding;
 using CraftFlow.Imaging.Duplicates;
 using CraftFlow.Imaging.Rendering;
@@ -10,7 +11,8 @@ using Npgsql;
 namespace CraftFlow.Worker.Designs;
 
 /// <summary>
-/// Decodes a design's file, computes its four perceptual hashes and its thumbnail, and judges it against
+/// Decodes a design's file once (<see cref="DesignAnalyzer"/>: its four perceptual hashes, its display copy and its
+/// thumbnail, behind the <see cref="AnalysisGate"/>), and judges it against
 /// all of the user's active designs: exact byte copies first (an earlier upload with the same SHA-256),
 /// then near duplicates within <see cref="DuplicateThresholds.Default"/>.
 /// </summary>
@@ -18,48 +20,60 @@ public sealed partial class ImagingDesignProcessor(
     IBlobStore blobs,
     NpgsqlDataSource dataSource,
     UserHashIndexCache indexes,
+    AnalysisGate gate,
     IOptions<ImagingOptions> options,
     ILogger<ImagingDesignProcessor> logger) : IDesignProcessor
 {
     private readonly ImagingOptions _options = options.Value;
 
-    public async Task<DesignProcessingResult> ProcessAsync(DesignToProcess design, CancellationToken cancellationToken)
+    public async Task<AnalyzedDesign> AnalyzeAsync(DesignToProcess design, CancellationToken cancellationToken)
     {
-        ImageHeader header;
-        ImageHashes hashes;
-        byte[] thumbnail;
+        DesignAnalysis analysis;
         try
         {
             var data = await blobs.ReadImageAsync(design.Sha256, _options, cancellationToken);
             if (data is null)
             {
-                return DesignProcessingResult.Failed("The uploaded file is no longer in storage; upload it again.");
+                return AnalyzedDesign.Finished(DesignProcessingResult.Failed("The uploaded file is no longer in storage; upload it again."));
             }
 
-            header = ImageDecoder.ReadHeader(data, _options);
-            hashes = PerceptualHasher.Compute(ImageDecoder.DecodeGrayscale(data, _options));
-            thumbnail = ThumbnailRenderer.Render(data, _options);
+            // The header is read twice (here, cheaply, for the reservation, and inside the analysis): it refuses a
+            // bomb before the gate and costs microseconds.
+            var header = ImageDecoder.ReadHeader(data, _options);
+            using (await gate.EnterAsync(DesignAnalyzer.PeakBytes(header) + data.Length, cancellationToken))
+            {
+                analysis = DesignAnalyzer.Analyze(data, _options);
+            }
         }
         catch (ImageRejectedException e)
         {
             LogRejected(design.Id, e.Reason, e.Message);
-            return DesignProcessingResult.Failed(e.Message);
+            return AnalyzedDesign.Finished(DesignProcessingResult.Failed(e.Message));
         }
 
-        var storedThumbnail = await blobs.PutAsync(new MemoryStream(thumbnail), long.MaxValue, cancellationToken);
+        var storedThumbnail = await blobs.PutAsync(new MemoryStream(analysis.Thumbnail), long.MaxValue, cancellationToken);
+        return new AnalyzedDesign(ct => JudgeAsync(design, analysis, storedThumbnail.Sha256, ct));
+    }
+
+    private async Task<DesignProcessingResult> JudgeAsync(DesignToProcess design, DesignAnalysis analysis, string thumbnailSha256, CancellationToken cancellationToken)
+    {
+        var hashes = analysis.Hashes;
+
+        // Seam for the duplicate detector: analysis.Appearance (RgbaImage: oriented, sRGB, reduced to a longest side
+        // of at least RgbaImage.MinimumLongestSide) is its input; the four imagehash values stay as they are.
         var designHashes = CraftFlow.Imaging.Duplicates.DesignHashes.From(hashes);
         var (duplicateOf, distance) = await FindOriginalAsync(design, designHashes, cancellationToken);
 
         return new DesignProcessingResult
         {
             Status = duplicateOf is null ? DesignStatus.Processed : DesignStatus.Duplicate,
-            Width = header.Width,
-            Height = header.Height,
+            Width = analysis.Header.Width,
+            Height = analysis.Header.Height,
             Ahash = HashBits.ToStored(hashes.Average),
             Phash = HashBits.ToStored(hashes.Perceptual),
             Dhash = HashBits.ToStored(hashes.Difference),
             Whash = HashBits.ToStored(hashes.Wavelet),
-            ThumbnailSha256 = storedThumbnail.Sha256,
+            ThumbnailSha256 = thumbnailSha256,
             DuplicateOfId = duplicateOf,
             DuplicateDistance = distance,
         };

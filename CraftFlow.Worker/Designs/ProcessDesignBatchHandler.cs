@@ -2,7 +2,6 @@ using CraftFlow.Caching;
 using CraftFlow.Data.Entities;
 using CraftFlow.Data.Jobs;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace CraftFlow.Worker.Designs;
 
@@ -11,43 +10,95 @@ namespace CraftFlow.Worker.Designs;
 /// Idempotent: a design is processed only while pending or processing, and its batch counter moves in the same
 /// statement as its status leaves pending/processing, so a re-run (after a crash, a retry, or two workers racing on
 /// a rescued job) never counts a design twice, and concurrent jobs of one batch add up exactly.
+/// Per job: one statement marks the designs processing, the analyses run up to one per core at once (the
+/// <see cref="AnalysisGate"/> bounds them process-wide), the judgements run in upload order, one statement records
+/// every outcome with its counters, and the API's cached reads are invalidated once per user.
 /// </summary>
 public sealed partial class ProcessDesignBatchHandler(
     NpgsqlDataSource dataSource, IDesignProcessor processor, CacheInvalidation invalidation, TimeProvider timeProvider,
     ILogger<ProcessDesignBatchHandler> logger)
     : IJobHandler
 {
+    // Analyses of one job in flight (file read, decode): more than the cores cannot finish sooner, and each holds its file.
+    private static readonly int AnalysesInFlight = Math.Max(1, Environment.ProcessorCount);
+
     public string Kind => ProcessDesignBatchJob.Kind;
 
     public async Task HandleAsync(Job job, CancellationToken cancellationToken)
     {
         var payload = ProcessDesignBatchJob.Read(job.Payload);
         var designs = await LoadUnfinishedAsync(payload.DesignIds, cancellationToken);
-        var lastAttempt = job.Attempt >= job.MaxAttempts;
-
-        // The API's cached reads of these designs and of the gallery show the old status until this evicts them,
-        // once per job, when the job ends (also half-way through).
-        await using var changed = invalidation.TrackDesignChanges();
-        foreach (var design in designs)
+        if (designs.Count == 0)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            changed.Add(design.UserId, design.Id);
-            await MarkProcessingAsync(design.Id, cancellationToken);
-            DesignProcessingResult result;
-            try
-            {
-                result = await processor.ProcessAsync(design, cancellationToken);
-            }
-            catch (Exception ex) when (lastAttempt && ex is not OperationCanceledException)
-            {
-                // No retry is coming: fail this design so its batch can finish, and go on with the others.
-                result = DesignProcessingResult.Failed($"Processing failed: {ex.Message}");
-            }
+            return;
+        }
 
-            if (await RecordAsync(design.Id, result, cancellationToken))
+        var lastAttempt = job.Attempt >= job.MaxAttempts;
+        await MarkProcessingAsync(designs, cancellationToken);
+        var outcomes = new List<(DesignToProcess Design, DesignProcessingResult Result)>(designs.Count);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var throttle = new SemaphoreSlim(AnalysesInFlight);
+        var analyses = designs.Select(design => AnalyzeAsync(design, throttle, lastAttempt, stop.Token)).ToList();
+        try
+        {
+            foreach (var (design, analysis) in designs.Zip(analyses))
             {
-                LogDesignFinished(logger, design.Id, result.Status);
+                var analyzed = await analysis;
+                DesignProcessingResult result;
+                try
+                {
+                    result = await analyzed.JudgeAsync(stop.Token);
+                }
+                catch (Exception ex) when (lastAttempt && ex is not OperationCanceledException)
+                {
+                    result = DesignProcessingResult.Failed($"Processing failed: {ex.Message}");
+                }
+
+                outcomes.Add((design, result));
             }
+        }
+        finally
+        {
+            // On a failure, stop the analyses still running and keep what is finished: a retry redoes only the rest.
+            await stop.CancelAsync();
+            await Task.WhenAll(analyses.Select(a => a.ContinueWith(static _ => { }, TaskScheduler.Default)));
+            if (outcomes.Count > 0)
+            {
+                await RecordAndInvalidateAsync(outcomes, CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task<AnalyzedDesign> AnalyzeAsync(DesignToProcess design, SemaphoreSlim throttle, bool lastAttempt, CancellationToken cancellationToken)
+    {
+        await throttle.WaitAsync(cancellationToken);
+        try
+        {
+            return await processor.AnalyzeAsync(design, cancellationToken);
+        }
+        catch (Exception ex) when (lastAttempt && ex is not OperationCanceledException)
+        {
+            // No retry is coming: fail this design so its batch can finish, and go on with the others.
+            return AnalyzedDesign.Finished(DesignProcessingResult.Failed($"Processing failed: {ex.Message}"));
+        }
+        finally
+        {
+            throttle.Release();
+        }
+    }
+
+    private async Task RecordAndInvalidateAsync(List<(DesignToProcess Design, DesignProcessingResult Result)> outcomes, CancellationToken cancellationToken)
+    {
+        var changed = await RecordAsync(outcomes, cancellationToken);
+        foreach (var (design, result) in outcomes.Where(o => changed.Contains(o.Design.Id)))
+        {
+            LogDesignFinished(logger, design.Id, result.Status);
+        }
+
+        // The API's cached reads of these designs and of the gallery now show the old status: once per user and job.
+        foreach (var user in outcomes.GroupBy(o => o.Design.UserId))
+        {
+            await invalidation.DesignsChangedAsync(user.Key, [.. user.Select(o => o.Design.Id).Distinct()], cancellationToken);
         }
     }
 
@@ -77,70 +128,99 @@ public sealed partial class ProcessDesignBatchHandler(
         return designs;
     }
 
-    private async Task MarkProcessingAsync(Guid designId, CancellationToken cancellationToken)
+    private async Task MarkProcessingAsync(List<DesignToProcess> designs, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "UPDATE design_images SET status = 'processing', updated_at = $2 WHERE id = $1 AND status = 'pending'");
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = designId });
+            "UPDATE design_images SET status = 'processing', updated_at = $2 WHERE id = ANY($1) AND status = 'pending'");
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = designs.Select(d => d.Id).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = timeProvider.GetUtcNow() });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>
-    /// Moves the design out of pending/processing and its batch's counter by one, in one statement. True when this
-    /// call made the transition; false when another run already had.
+    /// Moves every design of the job out of pending/processing and its batch's counters with it, in one statement
+    /// (one row per design from <c>unnest</c> of parallel arrays). Returns the ids this call moved; a design another
+    /// run already moved is not in it and is not counted again.
     /// </summary>
-    private async Task<bool> RecordAsync(Guid designId, DesignProcessingResult result, CancellationToken cancellationToken)
+    private async Task<HashSet<Guid>> RecordAsync(List<(DesignToProcess Design, DesignProcessingResult Result)> outcomes, CancellationToken cancellationToken)
     {
-        if (result.Status is not (DesignStatus.Processed or DesignStatus.Duplicate or DesignStatus.Failed))
+        foreach (var (_, result) in outcomes)
         {
-            throw new InvalidOperationException($"A design ends processed, duplicate or failed, not {result.Status}.");
+            if (result.Status is not (DesignStatus.Processed or DesignStatus.Duplicate or DesignStatus.Failed))
+            {
+                throw new InvalidOperationException($"A design ends processed, duplicate or failed, not {result.Status}.");
+            }
         }
 
         // Each design counts in exactly one of processed, duplicates and failed; the batch is complete when they
-        // add up to its files. Under concurrent jobs the row lock serialises the increments and PostgreSQL
-        // re-reads the latest row before applying "+ 1", so no update is lost.
+        // add up to its files. Under concurrent jobs the row locks serialise the increments and PostgreSQL re-reads
+        // the latest row before applying "+ n", so no update is lost. A job's designs belong to one upload, but the
+        // counts are grouped per batch all the same.
         await using var command = dataSource.CreateCommand("""
-            WITH changed AS (
-                UPDATE design_images
-                SET status = $2, status_reason = $3,
-                    width = coalesce($4, width), height = coalesce($5, height),
-                    phash = coalesce($6, phash), ahash = coalesce($7, ahash), dhash = coalesce($8, dhash), whash = coalesce($9, whash),
-                    thumbnail_sha256 = coalesce($10, thumbnail_sha256),
-                    duplicate_of_id = $11, duplicate_distance = $12,
+            WITH outcome AS (
+                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::bigint[], $7::bigint[],
+                                     $8::bigint[], $9::bigint[], $10::varchar[], $11::uuid[], $12::int[])
+                    AS o(id, status, reason, width, height, phash, ahash, dhash, whash, thumbnail_sha256, duplicate_of_id, duplicate_distance)),
+            changed AS (
+                UPDATE design_images AS d
+                SET status = o.status, status_reason = o.reason,
+                    width = coalesce(o.width, d.width), height = coalesce(o.height, d.height),
+                    phash = coalesce(o.phash, d.phash), ahash = coalesce(o.ahash, d.ahash),
+                    dhash = coalesce(o.dhash, d.dhash), whash = coalesce(o.whash, d.whash),
+                    thumbnail_sha256 = coalesce(o.thumbnail_sha256, d.thumbnail_sha256),
+                    duplicate_of_id = o.duplicate_of_id, duplicate_distance = o.duplicate_distance,
                     processed_at = $13, updated_at = $13
-                WHERE id = $1 AND status IN ('pending', 'processing')
-                RETURNING upload_batch_id),
+                FROM outcome AS o
+                WHERE d.id = o.id AND d.status IN ('pending', 'processing')
+                RETURNING d.id, d.upload_batch_id, o.status),
+            per_batch AS (
+                SELECT upload_batch_id,
+                       count(*) FILTER (WHERE status = 'processed')::int AS processed,
+                       count(*) FILTER (WHERE status = 'duplicate')::int AS duplicates,
+                       count(*) FILTER (WHERE status = 'failed')::int AS failed
+                FROM changed
+                WHERE upload_batch_id IS NOT NULL
+                GROUP BY upload_batch_id),
             counted AS (
                 UPDATE upload_batches AS b
-                SET processed = b.processed + ($2 = 'processed')::int,
-                    duplicates = b.duplicates + ($2 = 'duplicate')::int,
-                    failed = b.failed + ($2 = 'failed')::int,
+                SET processed = b.processed + p.processed,
+                    duplicates = b.duplicates + p.duplicates,
+                    failed = b.failed + p.failed,
                     completed_at = CASE
-                        WHEN b.completed_at IS NULL AND b.processed + b.duplicates + b.failed + 1 >= b.total_files THEN $13
+                        WHEN b.completed_at IS NULL
+                             AND b.processed + b.duplicates + b.failed + p.processed + p.duplicates + p.failed >= b.total_files THEN $13
                         ELSE b.completed_at END
-                FROM changed
-                WHERE b.id = changed.upload_batch_id
+                FROM per_batch AS p
+                WHERE b.id = p.upload_batch_id
                 RETURNING b.id)
-            SELECT count(*) FROM changed
+            SELECT id FROM changed
             """);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = designId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = result.Status.ToString().ToLowerInvariant() });
-        command.Parameters.Add(Nullable(result.Reason, NpgsqlDbType.Text));
-        command.Parameters.Add(Nullable(result.Width, NpgsqlDbType.Integer));
-        command.Parameters.Add(Nullable(result.Height, NpgsqlDbType.Integer));
-        command.Parameters.Add(Nullable(result.Phash, NpgsqlDbType.Bigint));
-        command.Parameters.Add(Nullable(result.Ahash, NpgsqlDbType.Bigint));
-        command.Parameters.Add(Nullable(result.Dhash, NpgsqlDbType.Bigint));
-        command.Parameters.Add(Nullable(result.Whash, NpgsqlDbType.Bigint));
-        command.Parameters.Add(Nullable(result.ThumbnailSha256, NpgsqlDbType.Varchar));
-        command.Parameters.Add(Nullable(result.DuplicateOfId, NpgsqlDbType.Uuid));
-        command.Parameters.Add(Nullable(result.DuplicateDistance, NpgsqlDbType.Integer));
+        var results = outcomes.Select(o => o.Result).ToList();
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = outcomes.Select(o => o.Design.Id).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = results.Select(r => r.Status.ToString().ToLowerInvariant()).ToArray() });
+        command.Parameters.Add(Column(results.Select(r => r.Reason)));
+        command.Parameters.Add(Column(results.Select(r => r.Width)));
+        command.Parameters.Add(Column(results.Select(r => r.Height)));
+        command.Parameters.Add(Column(results.Select(r => r.Phash)));
+        command.Parameters.Add(Column(results.Select(r => r.Ahash)));
+        command.Parameters.Add(Column(results.Select(r => r.Dhash)));
+        command.Parameters.Add(Column(results.Select(r => r.Whash)));
+        command.Parameters.Add(Column(results.Select(r => r.ThumbnailSha256)));
+        command.Parameters.Add(Column(results.Select(r => r.DuplicateOfId)));
+        command.Parameters.Add(Column(results.Select(r => r.DuplicateDistance)));
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = timeProvider.GetUtcNow() });
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))! == 1;
+        var changed = new HashSet<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            changed.Add(reader.GetGuid(0));
+        }
+
+        return changed;
     }
 
-    private static NpgsqlParameter Nullable(object? value, NpgsqlDbType type) => new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };
+    // One column of the outcomes as a PostgreSQL array; null elements are NULLs.
+    private static NpgsqlParameter<T[]> Column<T>(IEnumerable<T> values) => new() { TypedValue = values.ToArray() };
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Design {DesignId} finished as {Status}")]
     private static partial void LogDesignFinished(ILogger logger, Guid designId, DesignStatus status);

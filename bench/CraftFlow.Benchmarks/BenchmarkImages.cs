@@ -1,3 +1,7 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.IO.Hashing;
+
 using ImageMagick;
 
 namespace CraftFlow.Benchmarks;
@@ -40,5 +44,70 @@ internal static class BenchmarkImages
         image.ReadPixels(rgb, new PixelReadSettings(Size, Size, StorageType.Char, PixelMapping.RGB));
         image.Quality = 90;
         return image.ToByteArray(format);
+    }
+
+    /// <summary>
+    /// A print file: 4500×5400 RGBA PNG, transparent canvas with shaded artwork covering its middle (gradients,
+    /// rings and noise, so the filters and zlib have work like on real artwork).
+    /// </summary>
+    public static byte[] PrintFile(int width = 4500, int height = 5400)
+    {
+        var random = new Random(7);
+        using var raw = new MemoryStream();
+        using (var z = new ZLibStream(raw, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            var row = new byte[1 + (width * 4)];
+            var previous = new byte[width * 4];
+            for (int y = 0; y < height; y++)
+            {
+                var line = new byte[width * 4];
+                for (int x = 0; x < width; x++)
+                {
+                    double dx = (x - (width / 2.0)) / (width * 0.4), dy = (y - (height / 2.0)) / (height * 0.4);
+                    double r = Math.Sqrt((dx * dx) + (dy * dy));
+                    if (r < 1)
+                    {
+                        int i = x * 4;
+                        line[i] = (byte)(128 + (127 * Math.Sin(r * 20)));
+                        line[i + 1] = (byte)(x * 255 / width);
+                        line[i + 2] = (byte)Math.Clamp((y * 255 / height) + random.Next(-8, 9), 0, 255);
+                        line[i + 3] = (byte)(r > 0.95 ? 128 : 255);
+                    }
+                }
+
+                // Paeth-free "Up" filter rows, like an encoder's choice on smooth artwork.
+                row[0] = 2;
+                for (int i = 0; i < line.Length; i++)
+                {
+                    row[i + 1] = (byte)(line[i] - previous[i]);
+                }
+
+                z.Write(row);
+                previous = line;
+            }
+        }
+
+        using var png = new MemoryStream();
+        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = 8;
+        ihdr[9] = 6;
+        Chunk(png, "IHDR", ihdr);
+        Chunk(png, "IDAT", raw.ToArray());
+        Chunk(png, "IEND", []);
+        return png.ToArray();
+    }
+
+    private static void Chunk(Stream png, string type, byte[] data)
+    {
+        var header = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(header, data.Length);
+        png.Write(header);
+        byte[] typeAndData = [.. System.Text.Encoding.ASCII.GetBytes(type), .. data];
+        png.Write(typeAndData);
+        BinaryPrimitives.WriteUInt32BigEndian(header, Crc32.HashToUInt32(typeAndData));
+        png.Write(header);
     }
 }

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 
 using CraftFlow.Imaging;
+using CraftFlow.Imaging.Analysis;
 using CraftFlow.Imaging.Decoding;
 using CraftFlow.Imaging.Hashing;
 
@@ -10,7 +11,8 @@ namespace CraftFlow.Benchmarks;
 
 /// <summary>
 /// Decode + all four 64-bit hashes of a 1024×1024 image. "AllCores" hashes <see cref="Batch"/> images with
-/// Parallel.For, so images/s on all cores = Batch / mean time.
+/// Parallel.For, so images/s on all cores = Batch / mean time. The Print rows are a 4500×5400 RGBA PNG (the
+/// t-shirt print size): the whole single-decode analysis (hashes, display copy, thumbnail) and its parts.
 /// </summary>
 [MemoryDiagnoser]
 public class HashingBenchmarks
@@ -20,6 +22,9 @@ public class HashingBenchmarks
     private byte[] jpeg = [];
     private byte[] png = [];
     private GrayImage gray = null!;
+    private byte[] print = [];
+    private GrayImage printGray = null!;
+    private byte[] square4096 = [];
 
     [GlobalSetup]
     public void Setup()
@@ -27,7 +32,29 @@ public class HashingBenchmarks
         jpeg = BenchmarkImages.Create(MagickFormat.Jpeg);
         png = BenchmarkImages.Create(MagickFormat.Png);
         gray = ImageDecoder.DecodeGrayscale(jpeg);
+        print = BenchmarkImages.PrintFile();
+        printGray = ImageDecoder.DecodeGrayscale(print);
+        square4096 = new byte[4096 * 4096];
     }
+
+    [Benchmark]
+    public DesignAnalysis Print4500x5400_Analyze() => DesignAnalyzer.Analyze(print);
+
+    [Benchmark]
+    public void Print4500x5400_DecodeGrayOnly() => ImageDecoder.DecodeGrayscale(print).Dispose();
+
+    [Benchmark]
+    public ulong Print4500x5400_WaveletHash() => PerceptualHasher.WaveletHash(printGray);
+
+    [Benchmark]
+    public void Print4500x5400_LanczosTo4096() =>
+        PillowLanczosResizer.Resize(printGray.Span, printGray.Width, printGray.Height, square4096, 4096, 4096);
+
+    [Benchmark]
+    public ulong Print4500x5400_AverageHash() => PerceptualHasher.AverageHash(printGray);
+
+    [Benchmark]
+    public DesignAnalysis Jpeg1024_Analyze() => DesignAnalyzer.Analyze(jpeg);
 
     [Benchmark]
     public ImageHashes Jpeg1024_OneCore() => PerceptualHasher.Compute(new MemoryStream(jpeg));

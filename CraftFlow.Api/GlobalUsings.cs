@@ -1,2 +1,3 @@
 global using System.Security.Claims;
+global using CraftFlow.Caching;
 global using Microsoft.AspNetCore.Http.HttpResults;

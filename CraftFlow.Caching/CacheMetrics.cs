@@ -4,7 +4,7 @@ namespace CraftFlow.Caching;
 
 /// <summary>
 /// The cache's counters as OpenTelemetry instruments on the "CraftFlow" meter, which AddServiceDefaults
-/// already exports. Observable instruments read <see cref="ITwoTierCache.GetStats"/> at collection time,
+/// already exports. Observable instruments read <see cref="CacheMonitor.GetStats"/> at collection time,
 /// so the hot path pays nothing for them.
 /// </summary>
 internal static class CacheMetrics
@@ -24,11 +24,11 @@ internal static class CacheMetrics
             };
         }, description: "Reads answered from the cache, by tier.");
         meter.CreateObservableCounter("craftflow.cache.misses", () => stats().Misses, description: "Reads that ran the factory or found nothing.");
-        meter.CreateObservableCounter("craftflow.cache.errors", () => stats().Errors, description: "Failed or timed-out Redis calls and unreadable values.");
-        meter.CreateObservableCounter("craftflow.cache.evictions", () => stats().Evictions, description: "Memory-tier entries evicted by its size bound.");
+        meter.CreateObservableCounter("craftflow.cache.errors", () => stats().Errors, description: "Lost Redis connections, failed pings and unreadable values.");
+        meter.CreateObservableCounter("craftflow.cache.evictions", () => stats().Evictions, description: "Memory-tier entries refused or evicted by its size bound.");
         meter.CreateObservableCounter("craftflow.cache.stale_served", () => stats().StaleServed, description: "Factory failures answered with an expired value.");
         meter.CreateObservableGauge("craftflow.cache.memory_items", () => stats().MemoryItems, description: "Entries in the memory tier.");
-        meter.CreateObservableGauge("craftflow.cache.redis_available", () => stats().RedisAvailable ? 1 : 0, description: "1 while Redis is configured and reachable.");
+        meter.CreateObservableGauge("craftflow.cache.redis_available", () => stats().RedisAvailable ? 1 : 0, description: "1 while Redis is configured and answers.");
         return meter;
     }
 }

@@ -6,10 +6,10 @@ namespace CraftFlow.Caching;
 /// </summary>
 public sealed record CacheStats
 {
-    /// <summary>Reads answered from either tier.</summary>
+    /// <summary>Reads answered from either tier without running a factory.</summary>
     public long Hits { get; init; }
 
-    /// <summary>Reads that found nothing (and ran the factory, for GetOrCreate).</summary>
+    /// <summary>Reads that found nothing: the factory ran (for GetOrSet), or nothing came back (TryGet).</summary>
     public long Misses { get; init; }
 
     public double HitRatePercent { get; init; }
@@ -21,10 +21,10 @@ public sealed record CacheStats
     /// <summary>Factory failures answered with a value past its TTL (fail-safe).</summary>
     public long StaleServed { get; init; }
 
-    /// <summary>Failed or timed-out Redis calls and unreadable cached values.</summary>
+    /// <summary>Lost Redis connections, failed or slow Redis pings, and cached values that could not be read.</summary>
     public long Errors { get; init; }
 
-    /// <summary>Entries pushed out of the memory tier by its size bound.</summary>
+    /// <summary>Entries refused or pushed out of the memory tier by its size bound.</summary>
     public long Evictions { get; init; }
 
     public int MemoryItems { get; init; }
@@ -33,12 +33,9 @@ public sealed record CacheStats
 
     public bool Enabled { get; init; }
 
-    /// <summary>Whether a Redis connection string was given at all.</summary>
+    /// <summary>Whether a Redis connection string was given (and caching is on).</summary>
     public bool RedisConfigured { get; init; }
 
-    /// <summary>Redis is configured and the circuit is closed.</summary>
+    /// <summary>Redis is configured, connected and answered its latest ping.</summary>
     public bool RedisAvailable { get; init; }
-
-    /// <summary>Invalidations from other processes reach this one (our own pub/sub heartbeat comes back).</summary>
-    public bool BackplaneConnected { get; init; }
 }

@@ -57,6 +57,9 @@ public static class ServiceDefaultsExtensions
             }
         }
 
+        // FusionCache logs every call at Information: kept at Warning unless DEBUG_LOGGING asks for everything.
+        builder.Logging.AddFilter(CraftFlowTelemetry.FusionCacheLogCategory, platform.DebugLogging ? LogLevel.Debug : LogLevel.Warning);
+
         builder.Services.AddOptions<MonitoringOptions>().BindConfiguration(MonitoringOptions.SectionName)
             .Validate(o => o.SlowRequestThreshold > TimeSpan.Zero && o.MemorySampleInterval > TimeSpan.Zero, "Monitoring intervals must be positive.")
             .Validate(o => o.SummaryEveryRequests > 0 && o.LatencySamplesPerRoute > 0 && o.OperationGrowthWarningMb > 0, "Monitoring counts must be positive.")

@@ -1,5 +1,4 @@
 using CraftFlow.Api.Infrastructure;
-using CraftFlow.Caching;
 using Microsoft.AspNetCore.OutputCaching;
 
 namespace CraftFlow.Api.Caching;
@@ -11,7 +10,7 @@ namespace CraftFlow.Api.Caching;
 /// </summary>
 /// <param name="changedByWorker">
 /// The Worker changes these resources (a design's status, a mockup's image). It tells the API through
-/// Redis; with no Redis configured it cannot, so such reads are then not cached at all.
+/// Redis (the cache's backplane); with no Redis configured it cannot, so such reads are then not cached at all.
 /// </param>
 public sealed class CachedReadPolicy(TimeSpan ttl, Func<HttpContext, Guid, IEnumerable<string>> resourceTags, bool changedByWorker = false)
     : IOutputCachePolicy
@@ -19,8 +18,9 @@ public sealed class CachedReadPolicy(TimeSpan ttl, Func<HttpContext, Guid, IEnum
     public ValueTask CacheRequestAsync(OutputCacheContext context, CancellationToken cancellation)
     {
         var http = context.HttpContext;
+        var cache = http.RequestServices.GetRequiredService<CacheMonitor>();
         if (!HttpMethods.IsGet(http.Request.Method) || http.User.Identity?.IsAuthenticated != true
-            || (changedByWorker && !http.RequestServices.GetRequiredService<ITwoTierCache>().GetStats().RedisConfigured))
+            || !cache.Enabled || (changedByWorker && !cache.RedisConfigured))
         {
             context.EnableOutputCaching = false;
             return ValueTask.CompletedTask;

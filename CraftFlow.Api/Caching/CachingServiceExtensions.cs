@@ -5,12 +5,11 @@ namespace CraftFlow.Api.Caching;
 
 public static class CachingServiceExtensions
 {
-    /// <summary>The two-tier cache behind output caching and token lookups; ENABLE_CACHING=false turns all of it off.</summary>
+    /// <summary>The cache behind output caching and token lookups; ENABLE_CACHING=false turns all of it off.</summary>
     public static IHostApplicationBuilder AddApiCaching(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOutputCache();
         builder.AddCraftFlowCaching();
-        builder.Services.AddScoped<CacheInvalidation>();
         builder.Services.RemoveAll<ITokenLookupCache>();
         builder.Services.AddSingleton<ITokenLookupCache, CachedTokenLookup>();
         return builder;

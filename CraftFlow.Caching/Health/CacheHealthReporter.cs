@@ -8,7 +8,7 @@ namespace CraftFlow.Caching.Health;
 /// Logs the cache's health and hit rate every <see cref="CachingOptions.HealthLogInterval"/> (5 minutes),
 /// so an outage or a collapsing hit rate shows up in the logs even when nobody polls the endpoints.
 /// </summary>
-public sealed partial class CacheHealthReporter(ITwoTierCache cache, IOptions<CachingOptions> options, TimeProvider time, ILogger<CacheHealthReporter> logger) : BackgroundService
+public sealed partial class CacheHealthReporter(CacheMonitor monitor, IOptions<CachingOptions> options, TimeProvider time, ILogger<CacheHealthReporter> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -29,8 +29,8 @@ public sealed partial class CacheHealthReporter(ITwoTierCache cache, IOptions<Ca
     /// <summary>One report; public so that tests and the API can trigger it.</summary>
     public async Task<CacheHealth> ReportAsync(CancellationToken cancellationToken)
     {
-        var health = await cache.CheckHealthAsync(cancellationToken).ConfigureAwait(false);
-        var stats = cache.GetStats();
+        var health = await monitor.CheckHealthAsync(cancellationToken).ConfigureAwait(false);
+        var stats = monitor.GetStats();
         if (health.Overall == CacheHealth.Degraded)
         {
             LogDegraded(logger, health.Overall, health.Redis, stats.HitRatePercent, stats.MemoryItems);

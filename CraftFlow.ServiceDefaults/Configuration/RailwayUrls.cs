@@ -5,7 +5,7 @@ namespace CraftFlow.ServiceDefaults.Configuration;
 
 /// <summary>
 /// Converts the URL-style variables Railway injects (<c>DATABASE_URL</c>, <c>REDIS_URL</c>) into the
-/// connection-string formats Npgsql and FreeRedis read under Aspire's names.
+/// connection-string formats Npgsql and StackExchange.Redis read under Aspire's names.
 /// </summary>
 public static class RailwayUrls
 {

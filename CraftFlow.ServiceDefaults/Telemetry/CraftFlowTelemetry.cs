@@ -12,7 +12,9 @@ public static class CraftFlowTelemetry
 
     public static readonly Meter Meter = new(Name);
 
-    /// <summary>What DEBUG_LOGGING turns to Debug: the cache and the queue (DESIGN.md section 3).</summary>
-    public static readonly string[] DebugLoggingCategories =
-        ["CraftFlow.Caching", "CraftFlow.Api.Caching", "CraftFlow.Data.Jobs", "CraftFlow.Worker", "ZiggyCreatures.Caching.Fusion"];
+    /// <summary>FusionCache's log category.</summary>
+    public const string FusionCacheLogCategory = "ZiggyCreatures.Caching.Fusion";
+
+    /// <summary>What DEBUG_LOGGING turns to Debug: the cache and the queue (DESIGN.md section 3); FusionCache is set apart.</summary>
+    public static readonly string[] DebugLoggingCategories = ["CraftFlow.Caching", "CraftFlow.Api.Caching", "CraftFlow.Data.Jobs", "CraftFlow.Worker"];
 }

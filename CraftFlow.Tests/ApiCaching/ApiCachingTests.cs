@@ -120,6 +120,48 @@ public sealed class ApiCachingTests(ApiCachingTests.Fixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Health_and_stats_answer_without_a_token_and_the_clear_routes_do_not()
+    {
+        using var anonymous = fixture.ApiA.CreateClient();
+
+        using var health = await anonymous.GetAsync("/api/cache/health");
+        using var stats = await anonymous.GetAsync("/api/cache/stats");
+
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal("healthy", (await ApiFixture.ReadJsonAsync(health)).GetProperty("cache_health").GetProperty("redis").GetString());
+        Assert.Equal(HttpStatusCode.OK, stats.StatusCode);
+        Assert.True((await ApiFixture.ReadJsonAsync(stats)).GetProperty("performance_stats").GetProperty("enabled").GetBoolean());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync($"/api/cache/clear/user/{Guid.NewGuid()}", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync($"/api/cache/clear/template/{Guid.NewGuid()}", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_admin_may_clear_any_users_entries()
+    {
+        var (seller, templateId) = await fixture.UserWithTemplateAsync(fixture.ApiA);
+        var sellerId = (await ApiFixture.ReadJsonAsync(await seller.GetAsync("/api/me"))).GetProperty("id").GetGuid();
+        var (admin, _) = await fixture.UserWithTemplateAsync(fixture.ApiB);
+        var adminId = (await ApiFixture.ReadJsonAsync(await admin.GetAsync("/api/me"))).GetProperty("id").GetGuid();
+        await using (var db = fixture.CreateDbContext())
+        {
+            await db.Users.Where(u => u.Id == adminId).ExecuteUpdateAsync(u => u.SetProperty(x => x.IsAdmin, true));
+        }
+
+        // The admin's own token lookup is cached without the role: clearing their own entries picks it up.
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/cache/clear/user/{adminId}", null)).StatusCode);
+        Assert.True((await ApiFixture.ReadJsonAsync(await admin.GetAsync("/api/me"))).GetProperty("is_admin").GetBoolean());
+
+        await NameAsync(seller, templateId);
+        await RenameInDatabaseAsync(templateId, "cleared by an admin");
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/cache/clear/template/{templateId}", null)).StatusCode);
+        Assert.Equal("cleared by an admin", await Eventually.UntilAsync(() => NameAsync(seller, templateId), n => n == "cleared by an admin", Deadline, "A to drop the template"));
+
+        await RenameInDatabaseAsync(templateId, "cleared again");
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/cache/clear/user/{sellerId}", null)).StatusCode);
+        Assert.Equal("cleared again", await Eventually.UntilAsync(() => NameAsync(seller, templateId), n => n == "cleared again", Deadline, "A to drop the user's entries"));
+    }
+
+    [Fact]
     public async Task Stats_and_health_use_the_seed_guides_field_names()
     {
         var (client, templateId) = await fixture.UserWithTemplateAsync(fixture.ApiA);

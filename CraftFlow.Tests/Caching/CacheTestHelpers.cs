@@ -1,15 +1,18 @@
-using CraftFlow.Caching;
 using CraftFlow.Tests.Infrastructure;
 
 namespace CraftFlow.Tests.Caching;
 
 internal static class CacheTestHelpers
 {
+    public static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
     public static string UniqueKey(string what) => $"test:{what}:{Guid.NewGuid():N}";
 
-    /// <summary>Waits until the cache's own pub/sub heartbeat comes back: from then on it hears other nodes.</summary>
-    public static Task WaitForBackplaneAsync(this CraftFlowCache cache)
-        => Eventually.UntilAsync(() => Task.FromResult(cache.GetStats()), s => s.BackplaneConnected, TimeSpan.FromSeconds(15), "the invalidation subscription");
+    public static string UniqueTag(string kind) => $"{kind}:{Guid.NewGuid():N}";
+
+    /// <summary>Waits until <paramref name="count"/> connections listen on the backplane: from then on the nodes hear each other.</summary>
+    public static Task WaitForBackplaneAsync(this RedisFixture redis, int count)
+        => Eventually.UntilAsync(redis.BackplaneSubscribersAsync, n => n >= count, Wait, $"{count} backplane subscriptions");
 
     /// <summary>A factory that counts its calls and returns <c>{prefix}-{call number}</c>.</summary>
     public sealed class CountingFactory(string prefix)

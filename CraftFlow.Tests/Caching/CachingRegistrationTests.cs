@@ -7,7 +7,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using ZiggyCreatures.Caching.Fusion;
+using ZiggyCreatures.Caching.Fusion.NullObjects;
 
 namespace CraftFlow.Tests.Caching;
 
@@ -17,14 +21,20 @@ public sealed class CachingRegistrationTests
     [InlineData("CACHE_TTL_SECONDS", "soon")]
     [InlineData("CACHE_TTL_SECONDS", "0")]
     [InlineData("CACHE_MAX_MEMORY_ITEMS", "-5")]
+    [InlineData("CACHE_MAX_MEMORY_ITEMS", "many")]
     [InlineData("ENABLE_CACHING", "maybe")]
     [InlineData("DEBUG_LOGGING", "loud")]
+    [InlineData("Caching:RedisTimeout", "00:10:00")]
     public async Task A_bad_setting_fails_start_up_with_a_message_naming_it(string setting, string value)
     {
-        using var host = Build(new() { [setting] = value });
+        // Some are read when the host is built (they decide what is registered), the rest when it starts.
+        var failure = await Record.ExceptionAsync(async () =>
+        {
+            using var host = Build(new() { [setting] = value });
+            await host.StartAsync();
+        });
 
-        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
-
+        Assert.NotNull(failure);
         Assert.Contains(setting, failure.Message, StringComparison.Ordinal);
     }
 
@@ -33,7 +43,13 @@ public sealed class CachingRegistrationTests
     {
         using var defaults = Build([]);
         var options = defaults.Services.GetRequiredService<IOptions<CachingOptions>>().Value;
-        Assert.Equal((true, 300, 1000, false), (options.Enabled, options.DefaultTtlSeconds, options.MaxMemoryItems, options.DebugLogging));
+        Assert.Equal((true, 300, 1000), (options.Enabled, options.DefaultTtlSeconds, options.MaxMemoryItems));
+        Assert.Equal(LogLevel.Warning, FusionCacheLogLevel(defaults));
+        var fusion = defaults.Services.GetRequiredService<IOptions<FusionCacheOptions>>().Value;
+        Assert.Equal(TimeSpan.FromSeconds(300), fusion.DefaultEntryOptions.Duration);
+        Assert.Equal(TimeSpan.FromSeconds(300 + 300), fusion.DefaultEntryOptions.FailSafeMaxDuration);
+        Assert.Equal(1, fusion.DefaultEntryOptions.Size);
+        Assert.Equal(RemoveByTagBehavior.Remove, fusion.RemoveByTagBehavior);
 
         using var custom = Build(new()
         {
@@ -43,8 +59,11 @@ public sealed class CachingRegistrationTests
             ["DEBUG_LOGGING"] = "true",
         });
         options = custom.Services.GetRequiredService<IOptions<CachingOptions>>().Value;
-        Assert.Equal((false, 60, 50, true), (options.Enabled, options.DefaultTtlSeconds, options.MaxMemoryItems, options.DebugLogging));
-        Assert.False(custom.Services.GetRequiredService<ITwoTierCache>().GetStats().Enabled);
+        Assert.Equal((false, 60, 50), (options.Enabled, options.DefaultTtlSeconds, options.MaxMemoryItems));
+        Assert.Equal(LogLevel.Debug, FusionCacheLogLevel(custom));
+        Assert.IsType<NullFusionCache>(custom.Services.GetRequiredService<IFusionCache>());
+        Assert.False(custom.Services.GetRequiredService<CacheMonitor>().GetStats().Enabled);
+        Assert.Null(custom.Services.GetService<IConnectionMultiplexer>());
     }
 
     [Fact]
@@ -55,16 +74,36 @@ public sealed class CachingRegistrationTests
         builder.Services.AddOutputCache(); // registered after us: our store must still win
         using var host = builder.Build();
 
-        var cache = host.Services.GetRequiredService<ITwoTierCache>();
-        Assert.Same(cache, host.Services.GetRequiredService<CraftFlowCache>());
-        Assert.IsType<TwoTierOutputCacheStore>(host.Services.GetRequiredService<IOutputCacheStore>());
+        Assert.IsType<FusionCache>(host.Services.GetRequiredService<IFusionCache>());
+        Assert.IsType<FusionOutputCacheStore>(host.Services.GetRequiredService<IOutputCacheStore>());
+        var monitor = host.Services.GetRequiredService<CacheMonitor>();
+        Assert.Contains(host.Services.GetServices<IHostedService>(), s => ReferenceEquals(s, monitor));
         Assert.Contains(host.Services.GetServices<IHostedService>(), s => s is CacheHealthReporter);
+        Assert.Null(host.Services.GetService<IConnectionMultiplexer>());
 
         var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
-        var redis = report.Entries[RedisCacheHealthCheck.Name];
+        var redis = Assert.Single(report.Entries).Value;
+        Assert.Equal(CacheHealthCheck.Name, Assert.Single(report.Entries).Key);
         Assert.Equal(HealthStatus.Healthy, redis.Status); // no connection string: memory only, by design healthy
         Assert.Contains("memory cache only", redis.Description, StringComparison.Ordinal);
-        Assert.False(cache.GetStats().RedisAvailable);
+        Assert.False(monitor.GetStats().RedisAvailable);
+    }
+
+    [Fact]
+    public void With_a_connection_string_registers_one_redis_client_and_only_the_degrading_health_check()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:cache"] = "127.0.0.1:1" });
+        builder.AddCraftFlowCaching();
+        builder.AddCraftFlowCaching(); // a library and the app both asking for caching
+
+        Assert.Single(builder.Services, d => d.ServiceType == typeof(IConnectionMultiplexer));
+        var checks = builder.Services.BuildServiceProvider().GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations;
+        Assert.Contains(checks, c => c.Name == CacheHealthCheck.Name && c.Tags.Contains("ready"));
+        Assert.Single(checks, c => c.Name == CacheHealthCheck.Name);
+
+        // AddRedisClient's own check would report an outage as Unhealthy, turning /health into a 503.
+        Assert.DoesNotContain(checks, c => c.Name != CacheHealthCheck.Name && c.Name.Contains("Redis", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]
@@ -75,9 +114,10 @@ public sealed class CachingRegistrationTests
         builder.AddCraftFlowCaching();
         using var host = builder.Build();
         var meterFactory = host.Services.GetRequiredService<IMeterFactory>();
-        var cache = host.Services.GetRequiredService<ITwoTierCache>();
-        await cache.GetOrCreateAsync("metrics:a", _ => ValueTask.FromResult(1));
-        await cache.GetOrCreateAsync("metrics:a", _ => ValueTask.FromResult(1));
+        var cache = host.Services.GetRequiredService<IFusionCache>();
+        var monitor = host.Services.GetRequiredService<CacheMonitor>();
+        await cache.GetOrSetAsync("metrics:a", _ => Task.FromResult(1));
+        await cache.GetOrSetAsync("metrics:a", _ => Task.FromResult(1));
 
         var seen = new Dictionary<string, long>();
         using var listener = new MeterListener
@@ -102,14 +142,20 @@ public sealed class CachingRegistrationTests
         Assert.Equal(1, seen["craftflow.cache.misses"]);
         Assert.Equal(1, seen["craftflow.cache.hits/memory"]);
         Assert.Equal(0, seen["craftflow.cache.hits/redis"]);
-        Assert.Equal(1, seen["craftflow.cache.memory_items"]);
+        Assert.Equal(monitor.GetStats().MemoryItems, seen["craftflow.cache.memory_items"]); // the entry and FusionCache's markers
+        Assert.True(seen["craftflow.cache.memory_items"] >= 1);
         Assert.Equal(0, seen["craftflow.cache.redis_available"]);
     }
+
+    private static LogLevel? FusionCacheLogLevel(IHost host)
+        => host.Services.GetRequiredService<IOptions<LoggerFilterOptions>>().Value.Rules
+            .LastOrDefault(r => r.CategoryName == CraftFlow.ServiceDefaults.Telemetry.CraftFlowTelemetry.FusionCacheLogCategory)?.LogLevel;
 
     private static IHost Build(Dictionary<string, string?> settings)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddPlatformSettings();
         builder.AddCraftFlowCaching();
         return builder.Build();
     }

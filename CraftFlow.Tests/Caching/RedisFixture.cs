@@ -1,37 +1,37 @@
 using CraftFlow.AppHost.Resources;
-using CraftFlow.Caching;
-using FreeRedis;
-using Microsoft.Extensions.Time.Testing;
+using StackExchange.Redis;
 
 namespace CraftFlow.Tests.Caching;
 
-/// <summary>A throwaway redis-server per test class, and a raw FreeRedis client to look inside it.</summary>
+/// <summary>A throwaway redis-server per test class, and a raw client to look inside it.</summary>
 public sealed class RedisFixture : IAsyncLifetime
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "craftflow-cache-tests", Guid.NewGuid().ToString("N"));
+    private ConnectionMultiplexer? _raw;
 
     public RedisServer Server { get; private set; } = null!;
 
-    public RedisClient Raw { get; private set; } = null!;
+    /// <summary>The server's keys as Redis stores them, through a connection of the test's own (not a cache's).</summary>
+    public IDatabase Raw => (_raw ??= ConnectionMultiplexer.Connect($"{ConnectionString},abortConnect=false,connectTimeout=2000")).GetDatabase();
 
     public string ConnectionString => Server.ConnectionString;
 
     public async Task InitializeAsync()
     {
         Server = await RedisServer.StartAsync(_directory, persistent: false);
-        Raw = new RedisClient(ConnectionString);
 
-        // The first FreeRedis client in the process takes over a second to JIT and connect; with other test
-        // classes running on 2 cores that could exceed a test's Redis timeout and open its circuit.
-        await using var warmUp = NewCache();
-        await warmUp.WaitForBackplaneAsync();
-        await warmUp.SetAsync("warm-up", 1);
-        await Raw.GetAsync("craftflow:warm-up");
+        // The first cache in the process JITs FusionCache and SE.Redis: not inside a test's timing.
+        await using var warmUp = await NewCacheAsync();
+        await warmUp.Cache.SetAsync("warm-up", 1);
     }
 
     public async Task DisposeAsync()
     {
-        Raw.Dispose();
+        if (_raw is not null)
+        {
+            await _raw.DisposeAsync();
+        }
+
         await Server.DisposeAsync();
         try
         {
@@ -44,16 +44,50 @@ public sealed class RedisFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// A cache on this fixture's Redis. The Redis timeout is generous by default: on a loaded 2-core test
-    /// machine a 250 ms timeout would open the circuit now and then and make unrelated tests flaky; the
-    /// outage tests set the production value explicitly.
+    /// A started cache node (its own container, memory tier and Redis connection, like another process) on this
+    /// fixture's Redis. The Redis timeout is generous by default: on a loaded 2-core test machine 250 ms is exceeded
+    /// now and then, and unrelated tests would see misses; the outage tests set the production value explicitly.
     /// </summary>
-    public CraftFlowCache NewCache(Action<CachingOptions>? configure = null, TimeProvider? time = null, bool withRedis = true)
+    public Task<CacheNode> NewCacheAsync(Action<Dictionary<string, string?>>? configure = null, bool withRedis = true)
     {
-        var options = new CachingOptions { RedisTimeout = TimeSpan.FromSeconds(3), RedisProbeInterval = TimeSpan.FromMilliseconds(200) };
-        configure?.Invoke(options);
-        return new CraftFlowCache(options, withRedis ? ConnectionString : null, time);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Caching:RedisTimeout"] = "00:00:03",
+            ["Caching:RedisProbeInterval"] = "00:00:00.200",
+            ["Caching:AutoRecoveryDelay"] = "00:00:00.500",
+        };
+        if (withRedis)
+        {
+            settings["ConnectionStrings:cache"] = ConnectionString;
+        }
+
+        configure?.Invoke(settings);
+        return CacheNode.StartAsync(settings);
     }
 
-    public static FakeTimeProvider NewClock() => new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+    /// <summary>The name under which Redis holds a cache key (FusionCache's wire-format version, then CraftFlow's prefix).</summary>
+    public static string RedisKey(string key) => "v2:craftflow:" + key;
+
+    /// <summary>How many connections listen on the cache's backplane channel.</summary>
+    public async Task<long> BackplaneSubscribersAsync()
+    {
+        try
+        {
+            var server = Raw.Multiplexer.GetServers()[0];
+            var channels = await server.SubscriptionChannelsAsync(RedisChannel.Pattern("craftflow*"));
+            long subscribers = 0;
+            foreach (var channel in channels)
+            {
+                subscribers += await server.SubscriptionSubscriberCountAsync(channel);
+            }
+
+            return subscribers;
+        }
+        catch (RedisException exception)
+        {
+            // Our own connection is still finding a restarted server.
+            Console.WriteLine($"backplane subscribers unknown: {exception.Message}");
+            return 0;
+        }
+    }
 }

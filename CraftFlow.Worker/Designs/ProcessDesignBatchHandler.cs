@@ -12,10 +12,10 @@ namespace CraftFlow.Worker.Designs;
 /// a rescued job) never counts a design twice, and concurrent jobs of one batch add up exactly.
 /// Per job: one statement marks the designs processing, the analyses run up to one per core at once (the
 /// <see cref="AnalysisGate"/> bounds them process-wide), the judgements run in upload order, one statement records
-/// every outcome with its counters, and each changed cache tag is invalidated once.
+/// every outcome with its counters, and the API's cached reads are invalidated once per user.
 /// </summary>
 public sealed partial class ProcessDesignBatchHandler(
-    NpgsqlDataSource dataSource, IDesignProcessor processor, ITwoTierCache cache, TimeProvider timeProvider,
+    NpgsqlDataSource dataSource, IDesignProcessor processor, CacheInvalidation invalidation, TimeProvider timeProvider,
     ILogger<ProcessDesignBatchHandler> logger)
     : IJobHandler
 {
@@ -95,12 +95,10 @@ public sealed partial class ProcessDesignBatchHandler(
             LogDesignFinished(logger, design.Id, result.Status);
         }
 
-        // The API's cached reads of these designs and of the gallery now show the old status: each tag once.
-        var tags = outcomes.Select(o => CacheTags.Design(o.Design.Id))
-            .Concat(outcomes.Select(o => o.Design.UserId).Distinct().Select(CacheTags.DesignList));
-        foreach (var tag in tags.Distinct())
+        // The API's cached reads of these designs and of the gallery now show the old status: once per user and job.
+        foreach (var user in outcomes.GroupBy(o => o.Design.UserId))
         {
-            await cache.InvalidateTagAsync(tag, cancellationToken);
+            await invalidation.DesignsChangedAsync(user.Key, [.. user.Select(o => o.Design.Id).Distinct()], cancellationToken);
         }
     }
 

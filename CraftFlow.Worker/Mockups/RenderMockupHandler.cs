@@ -19,7 +19,7 @@ namespace CraftFlow.Worker.Mockups;
 public sealed partial class RenderMockupHandler(
     IDbContextFactory<CraftFlowDbContext> contexts,
     IBlobStore blobs,
-    ITwoTierCache cache,
+    CacheInvalidation invalidation,
     IOptions<ImagingOptions> options,
     ILogger<RenderMockupHandler> logger) : IJobHandler
 {
@@ -62,8 +62,7 @@ public sealed partial class RenderMockupHandler(
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        await cache.InvalidateTagAsync(CacheTags.Mockup(mockup.Id), cancellationToken);
-        await cache.InvalidateTagAsync(CacheTags.MockupList(mockup.UserId), cancellationToken);
+        await invalidation.MockupChangedAsync(mockup.UserId, mockup.Id, cancellationToken);
     }
 
     private async Task<byte[]> ReadAsync(string sha256, CancellationToken cancellationToken)

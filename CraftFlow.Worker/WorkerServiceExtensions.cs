@@ -52,10 +52,7 @@ public static class WorkerServiceExtensions
         return builder;
     }
 
-    /// <summary>
-    /// Runs process_design_batch jobs with the given processor. Not called by Program.cs yet: the processor comes
-    /// from CraftFlow.Imaging, which is being written on another branch; wire it there when it lands.
-    /// </summary>
+    /// <summary>Runs process_design_batch jobs with the given processor (the imaging one in the Worker, a stand-in in tests).</summary>
     public static IHostApplicationBuilder AddDesignBatchProcessing<TProcessor>(this IHostApplicationBuilder builder)
         where TProcessor : class, IDesignProcessor
     {

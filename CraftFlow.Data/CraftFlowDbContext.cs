@@ -159,6 +159,7 @@ public sealed class CraftFlowDbContext(DbContextOptions<CraftFlowDbContext> opti
             job.Property(j => j.State).HasConversion(LowerCaseEnum<JobState>()).HasMaxLength(20);
             job.Property(j => j.UniqueKey).HasMaxLength(200);
             job.Property(j => j.LockedBy).HasMaxLength(200);
+            job.Property(j => j.TraceContext).HasColumnType("jsonb");
             // What a claim reads: available jobs of a queue in priority, run_at, id order.
             job.HasIndex(j => new { j.Queue, j.Priority, j.RunAt, j.Id })
                 .HasDatabaseName("ix_jobs_claim")

@@ -50,4 +50,10 @@ public sealed class Job
     public DateTimeOffset? StartedAt { get; set; }
 
     public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>
+    /// The W3C trace context (traceparent, tracestate) of the activity that enqueued the job, as a jsonb object, so
+    /// the run's span joins the trace of the request that asked for it. Null when nothing was being traced.
+    /// </summary>
+    public string? TraceContext { get; set; }
 }

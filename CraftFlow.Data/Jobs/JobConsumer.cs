@@ -5,30 +5,46 @@ using Microsoft.Extensions.Logging;
 namespace CraftFlow.Data.Jobs;
 
 /// <summary>
-/// Runs one queue's jobs with up to <c>concurrency</c> at once. It claims as many jobs as it has free slots in one
-/// statement, then waits for a NOTIFY, a finished job or the poll interval. A heartbeat extends the leases of the
-/// jobs it runs and stops those that were cancelled or rescued meanwhile. On stop it claims nothing more, lets the
-/// running jobs finish for the grace period, then cancels them and hands them back without counting the attempt.
+/// Runs one queue's jobs, up to <c>concurrency</c> at once, with three loops of its own:
+/// <list type="bullet">
+/// <item>the fetch loop claims, in one statement, as many jobs as it has room for: a job per slot plus
+/// <see cref="JobQueueOptions.PrefetchPerSlot"/> more per slot, so the next jobs are claimed while the current ones
+/// run and a freed slot starts its next job without a round trip. It then waits for a NOTIFY, a freed slot (when the
+/// last claim filled up) or the poll interval;</item>
+/// <item><c>concurrency</c> runners take claimed jobs in claim order and run them; a finished run frees its slot at
+/// once and hands its outcome to the <see cref="JobCompleter"/>, which writes outcomes in batches;</item>
+/// <item>the heartbeat extends the leases of every job the consumer holds (waiting, running, or its outcome not yet
+/// written) and stops those that were cancelled or rescued meanwhile.</item>
+/// </list>
+/// On stop it claims nothing more, hands back the claimed jobs that have not started, lets the running ones finish
+/// for the grace period, then cancels them and hands them back (attempts not counted), and writes every buffered
+/// outcome before it returns.
 /// </summary>
 public sealed partial class JobConsumer
 {
-    private const int OutcomeWriteAttempts = 3;
-
     private readonly string _queueName;
     private readonly int _concurrency;
+    private readonly int _capacity;
+    private readonly int _claimBatch;
     private readonly JobQueue _queue;
     private readonly JobNotificationListener? _listener;
     private readonly JobHandlerRegistry _handlers;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly JobQueueOptions _options;
-    private readonly ConcurrentDictionary<Guid, RunningJob> _running = new();
+    private readonly JobCompleter _completer;
     private readonly WakeSignal _wake = new();
 
-    // Successful runs wait here to be marked completed together: while one UPDATE commits, the next batch gathers,
-    // so a busy consumer pays one commit per batch rather than per job.
-    private readonly Channel<(RunningJob Job, long Started)> _completions =
-        Channel.CreateUnbounded<(RunningJob Job, long Started)>(new UnboundedChannelOptions { SingleReader = true });
+    // Every job claimed and not yet recorded: waiting for a runner, running, or its outcome buffered in the completer.
+    private readonly ConcurrentDictionary<Guid, HeldJob> _held = new();
+
+    // Claimed jobs in claim order; the runners read it. Unbounded, but never holds more than _capacity.
+    private readonly Channel<HeldJob> _ready = Channel.CreateUnbounded<HeldJob>(new UnboundedChannelOptions { SingleWriter = true });
+
+    // Held jobs waiting or running: what the next claim has room for is _capacity minus this.
+    private int _claimed;
+    private volatile bool _stopping;
+    private volatile bool _moreMayBeWaiting;
     private volatile bool _waitingForWork;
 
     public JobConsumer(
@@ -44,6 +60,9 @@ public sealed partial class JobConsumer
         _timeProvider = timeProvider;
         _logger = logger;
         _options = queue.Options;
+        _capacity = concurrency * (1 + _options.PrefetchPerSlot);
+        _claimBatch = Math.Max(1, _capacity / 2);
+        _completer = new JobCompleter(queueName, queue, backlog: Math.Max(_capacity, JobCompleter.MaxBatch), timeProvider, logger, OnRecorded);
         WorkerId = $"{Environment.MachineName}:{Environment.ProcessId}:{queueName}:{Guid.NewGuid().ToString("N")[..8]}";
     }
 
@@ -52,10 +71,8 @@ public sealed partial class JobConsumer
 
     public string QueueName => _queueName;
 
-    /// <summary>True while the consumer found nothing to claim and waits for a wake-up or the poll.</summary>
+    /// <summary>True while the consumer's last claim found no more due jobs and it waits for a wake-up or the poll.</summary>
     public bool WaitingForWork => _waitingForWork;
-
-    public int RunningCount => _running.Count;
 
     public async Task RunAsync(CancellationToken stoppingToken)
     {
@@ -63,29 +80,44 @@ public sealed partial class JobConsumer
         using var hardStop = new CancellationTokenSource();
         using var subscription = _listener?.Subscribe(_queueName, _wake);
         using var heartbeatStop = new CancellationTokenSource();
-        var heartbeat = HeartbeatLoopAsync(heartbeatStop.Token);
-        var completer = CompleterLoopAsync();
+        Task heartbeat;
+        Task recording;
+        Task[] runners;
 
-        LogStarted(_logger, _queueName, _concurrency, WorkerId);
+        // The loops are the consumer's own: the caller's activity and other async-locals do not flow into them, so a
+        // run's span has the enqueuer's parent or none, never whatever happened to be current here.
+        using (ExecutionContext.SuppressFlow())
+        {
+            heartbeat = Task.Run(() => HeartbeatLoopAsync(heartbeatStop.Token), CancellationToken.None);
+            recording = Task.Run(_completer.RunAsync, CancellationToken.None);
+            runners = [.. Enumerable.Range(0, _concurrency).Select(_ => Task.Run(() => RunnerLoopAsync(hardStop.Token), CancellationToken.None))];
+        }
+
+        LogStarted(_logger, _queueName, _concurrency, _capacity - _concurrency, WorkerId);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var free = _concurrency - _running.Count;
-            var claimedAll = false;
-            if (free > 0)
+            var room = _capacity - Volatile.Read(ref _claimed);
+            if (ShouldClaim(room))
             {
                 try
                 {
                     // Not cancellable: a claim cut short after its UPDATE committed would strand the jobs until
                     // their lease ran out. It is one short statement; shutdown can wait for it.
-                    var jobs = await _queue.ClaimAsync(_queueName, WorkerId, free, CancellationToken.None);
+                    var jobs = await _queue.ClaimAsync(_queueName, WorkerId, room, CancellationToken.None);
                     foreach (var job in jobs)
                     {
-                        var running = new RunningJob(job, hardStop.Token);
-                        _running[job.Id] = running;
-                        _ = Task.Run(() => RunJobAsync(running, hardStop.Token), CancellationToken.None);
+                        var held = new HeldJob(job, hardStop.Token);
+                        _held[job.Id] = held;
+                        Interlocked.Increment(ref _claimed);
+                        _ready.Writer.TryWrite(held);
                     }
 
-                    claimedAll = jobs.Count == free;
+                    // A full claim suggests more are due: look again at once, and whenever a slot frees.
+                    _moreMayBeWaiting = jobs.Count == room;
+                    if (_moreMayBeWaiting)
+                    {
+                        continue;
+                    }
                 }
                 catch (Exception ex)
                 {
@@ -94,16 +126,15 @@ public sealed partial class JobConsumer
                     LogClaimFailed(_logger, ex, _queueName);
                 }
             }
-
-            if (claimedAll)
+            else if (room < _capacity)
             {
-                // More may be waiting; the next round finds the slots full and waits for one to free.
-                continue;
+                // Woken with too little room: jobs may be waiting, so the runners wake us when there is enough.
+                _moreMayBeWaiting = true;
             }
 
             try
             {
-                _waitingForWork = free > 0;
+                _waitingForWork = !_moreMayBeWaiting;
                 await _wake.WaitAsync(_options.PollInterval, stoppingToken);
             }
             catch (OperationCanceledException)
@@ -116,24 +147,37 @@ public sealed partial class JobConsumer
             }
         }
 
-        await DrainAsync(hardStop);
-        _completions.Writer.Complete();
-        await completer;
+        _stopping = true;
+        _ready.Writer.Complete();
+        while (_ready.Reader.TryRead(out var unstarted))
+        {
+            await HandBackAsync(unstarted);
+        }
+
+        await DrainAsync(runners, hardStop);
+        _completer.Complete();
+        await recording;
         await heartbeatStop.CancelAsync();
         await heartbeat;
         LogStopped(_logger, _queueName, WorkerId);
     }
 
-    private async Task DrainAsync(CancellationTokenSource hardStop)
+    /// <summary>
+    /// Claim when a slot would otherwise sit idle (nothing claimed is waiting), or when there is room for half a
+    /// full claim: jobs are claimed in batches, not one statement per freed slot, and a claim is under way while the
+    /// prefetched jobs run.
+    /// </summary>
+    private bool ShouldClaim(int room) => room > 0 && (room >= _claimBatch || _ready.Reader.Count == 0);
+
+    private async Task DrainAsync(Task[] runners, CancellationTokenSource hardStop)
     {
-        var inFlight = _running.Values.Select(r => r.Finished).ToArray();
-        if (inFlight.Length == 0)
+        var all = Task.WhenAll(runners);
+        if (all.IsCompleted)
         {
             return;
         }
 
-        LogDraining(_logger, _queueName, inFlight.Length, _options.ShutdownGracePeriod.TotalSeconds);
-        var all = Task.WhenAll(inFlight);
+        LogDraining(_logger, _queueName, Volatile.Read(ref _claimed), _options.ShutdownGracePeriod.TotalSeconds);
         try
         {
             await all.WaitAsync(_options.ShutdownGracePeriod, _timeProvider);
@@ -145,152 +189,138 @@ public sealed partial class JobConsumer
         }
     }
 
-    private async Task RunJobAsync(RunningJob running, CancellationToken hardStop)
+    private async Task RunnerLoopAsync(CancellationToken hardStop)
     {
-        var job = running.Job;
-        var handedOff = false;
-        try
-        {
-            var started = _timeProvider.GetTimestamp();
-            Exception? failure = null;
-            using var activity = JobTelemetry.StartRun(job);
-            try
-            {
-                var handler = _handlers.Find(job.Kind)
-                    ?? throw new InvalidOperationException($"No handler for job kind '{job.Kind}' in queue '{job.Queue}'.");
-                await handler.HandleAsync(job, running.Token);
-                JobTelemetry.RecordRun(job, "succeeded", _timeProvider.GetElapsedTime(started));
-            }
-            catch (OperationCanceledException) when (running.Lost)
-            {
-                JobTelemetry.RecordRun(job, "lost", _timeProvider.GetElapsedTime(started));
-                LogNoLongerOurs(_logger, job.Kind, job.Id);
-                return;
-            }
-            catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
-            {
-                JobTelemetry.RecordRun(job, "released", _timeProvider.GetElapsedTime(started));
-                await RecordAsync(job.Id, async () =>
-                {
-                    await _queue.ReleaseAsync(job, CancellationToken.None);
-                    LogReleased(_logger, job.Kind, job.Id);
-                });
-                return;
-            }
-            catch (Exception ex)
-            {
-                failure = ex;
-                activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
-                JobTelemetry.RecordRun(job, "failed", _timeProvider.GetElapsedTime(started));
-            }
-
-            if (failure is null)
-            {
-                handedOff = _completions.Writer.TryWrite((running, started));
-                if (!handedOff)
-                {
-                    // Only after shutdown closed the channel, which waits for running jobs first; kept for safety.
-                    await RecordAsync(job.Id, () => _queue.CompleteAsync(job, CancellationToken.None));
-                }
-            }
-            else
-            {
-                await RecordAsync(job.Id, async () =>
-                {
-                    var error = $"{failure.GetType().Name}: {failure.Message}\n{failure.StackTrace}";
-                    switch (await _queue.FailAsync(job, error, CancellationToken.None))
-                    {
-                        case FailureOutcome.Retrying:
-                            LogRetrying(_logger, failure, job.Kind, job.Id, job.Attempt, job.MaxAttempts);
-                            break;
-                        case FailureOutcome.Discarded:
-                            LogDiscarded(_logger, failure, job.Kind, job.Id, job.Attempt);
-                            break;
-                        default:
-                            LogNoLongerOurs(_logger, job.Kind, job.Id);
-                            break;
-                    }
-                });
-            }
-        }
-        finally
-        {
-            if (!handedOff)
-            {
-                Finish(running);
-            }
-        }
-    }
-
-    /// <summary>Frees the job's slot once its outcome is written.</summary>
-    private void Finish(RunningJob running)
-    {
-        _running.TryRemove(running.Job.Id, out _);
-        running.Dispose();
-        _wake.Set();
-        running.MarkFinished();
-    }
-
-    private async Task CompleterLoopAsync()
-    {
-        const int MaxBatch = 1000;
-        var batch = new List<(RunningJob Job, long Started)>();
-        var reader = _completions.Reader;
+        var reader = _ready.Reader;
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
-            batch.Clear();
-            while (batch.Count < MaxBatch && reader.TryRead(out var item))
+            while (reader.TryRead(out var held))
             {
-                batch.Add(item);
-            }
-
-            IReadOnlySet<Guid>? completed = null;
-            await RecordAsync(batch[0].Job.Job.Id, async () =>
-                completed = await _queue.CompleteManyAsync(WorkerId, batch.Select(b => b.Job.Job.Id).ToList(), CancellationToken.None));
-            foreach (var (running, started) in batch)
-            {
-                var job = running.Job;
-                if (completed is null)
+                if (_stopping)
                 {
-                    // The write failed even after retries: logged by RecordAsync; the lease will expire.
+                    await HandBackAsync(held);
+                    continue;
                 }
-                else if (completed.Contains(job.Id))
+
+                if (held.Lost)
                 {
-                    LogCompleted(_logger, job.Kind, job.Id, job.Attempt, _timeProvider.GetElapsedTime(started).TotalMilliseconds);
+                    // Cancelled or rescued while it waited for a slot: it never starts here.
+                    LogNoLongerOurs(_logger, held.Job.Kind, held.Job.Id);
+                    Forget(held);
+                    continue;
+                }
+
+                var outcome = await RunJobAsync(held, hardStop);
+                if (outcome is null)
+                {
+                    Forget(held);
                 }
                 else
                 {
-                    LogNoLongerOurs(_logger, job.Kind, job.Id);
+                    await _completer.AddAsync(outcome);
+                    Interlocked.Decrement(ref _claimed);
                 }
 
-                Finish(running);
+                if (_moreMayBeWaiting && ShouldClaim(_capacity - Volatile.Read(ref _claimed)))
+                {
+                    _wake.Set();
+                }
             }
         }
     }
 
-    /// <summary>
-    /// Writes a job's outcome, retrying a few times: a pooled connection the server dropped fails once and is
-    /// replaced. If the database stays away the lease runs out and the job runs again elsewhere (at-least-once).
-    /// </summary>
-    private async Task RecordAsync(Guid jobId, Func<Task> write)
+    /// <summary>Runs the handler; the outcome to record, or null when the job stopped being ours and nothing may be written.</summary>
+    private async Task<JobOutcome?> RunJobAsync(HeldJob held, CancellationToken hardStop)
     {
-        for (var attempt = 1; ; attempt++)
+        var job = held.Job;
+        held.RunStarted = _timeProvider.GetTimestamp();
+        using var activity = JobTelemetry.StartRun(job);
+        try
         {
-            try
+            var handler = _handlers.Find(job.Kind)
+                ?? throw new InvalidOperationException($"No handler for job kind '{job.Kind}' in queue '{job.Queue}'.");
+            await handler.HandleAsync(job, held.Token);
+            JobTelemetry.RecordRun(job, "succeeded", _timeProvider.GetElapsedTime(held.RunStarted));
+            return _queue.Completed(job);
+        }
+        catch (OperationCanceledException) when (held.Lost)
+        {
+            JobTelemetry.RecordRun(job, "lost", _timeProvider.GetElapsedTime(held.RunStarted));
+            LogNoLongerOurs(_logger, job.Kind, job.Id);
+            return null;
+        }
+        catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
+        {
+            JobTelemetry.RecordRun(job, "released", _timeProvider.GetElapsedTime(held.RunStarted));
+            return _queue.Released(job);
+        }
+        catch (Exception ex)
+        {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
+            JobTelemetry.RecordRun(job, "failed", _timeProvider.GetElapsedTime(held.RunStarted));
+            var outcome = _queue.Failed(job, $"{ex.GetType().Name}: {ex.Message}\n{ex.StackTrace}");
+            if (outcome.Kind == JobOutcomeKind.Retrying)
             {
-                await write();
-                return;
+                LogRetrying(_logger, ex, job.Kind, job.Id, job.Attempt, job.MaxAttempts);
             }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
+            else
             {
-                if (attempt == OutcomeWriteAttempts)
-                {
-                    LogWriteFailed(_logger, ex, jobId);
-                    return;
-                }
+                LogDiscarded(_logger, ex, job.Kind, job.Id, job.Attempt);
+            }
 
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), _timeProvider, CancellationToken.None);
-            }
+            return outcome;
+        }
+    }
+
+    /// <summary>A claimed job that will not run here (shutdown): back to available, its attempt not counted.</summary>
+    private async Task HandBackAsync(HeldJob held)
+    {
+        if (held.Lost)
+        {
+            Forget(held);
+            return;
+        }
+
+        await _completer.AddAsync(_queue.Released(held.Job));
+        Interlocked.Decrement(ref _claimed);
+    }
+
+    /// <summary>A held job with nothing to write: drop it without recording.</summary>
+    private void Forget(HeldJob held)
+    {
+        _held.TryRemove(new KeyValuePair<Guid, HeldJob>(held.Job.Id, held));
+        held.Dispose();
+        Interlocked.Decrement(ref _claimed);
+    }
+
+    private void OnRecorded(JobOutcome outcome, RecordResult result)
+    {
+        // Only this run's entry: after a rescue the same job can be claimed again while this outcome waited.
+        var job = outcome.Job;
+        if (_held.TryGetValue(job.Id, out var held) && ReferenceEquals(held.Job, job)
+            && _held.TryRemove(new KeyValuePair<Guid, HeldJob>(job.Id, held)))
+        {
+            held.Dispose();
+        }
+        else
+        {
+            held = null;
+        }
+
+        switch (result)
+        {
+            case RecordResult.NotOwned:
+                LogNoLongerOurs(_logger, job.Kind, job.Id);
+                break;
+            case RecordResult.Written when outcome.Kind == JobOutcomeKind.Completed:
+                LogCompleted(_logger, job.Kind, job.Id, job.Attempt, held is null ? 0 : _timeProvider.GetElapsedTime(held.RunStarted).TotalMilliseconds);
+                break;
+            case RecordResult.Written when outcome.Kind == JobOutcomeKind.Released:
+                LogReleased(_logger, job.Kind, job.Id);
+                break;
+            default:
+                // Retries and discards were logged with their exception when the run failed; a failed write by the completer.
+                break;
         }
     }
 
@@ -301,7 +331,7 @@ public sealed partial class JobConsumer
         {
             while (await timer.WaitForNextTickAsync(stop))
             {
-                var ids = _running.Keys.ToArray();
+                var ids = _held.Keys.ToArray();
                 if (ids.Length == 0)
                 {
                     continue;
@@ -312,9 +342,9 @@ public sealed partial class JobConsumer
                     var owned = await _queue.HeartbeatAsync(WorkerId, ids, stop);
                     foreach (var id in ids)
                     {
-                        if (!owned.Contains(id) && _running.TryGetValue(id, out var running))
+                        if (!owned.Contains(id) && _held.TryGetValue(id, out var held))
                         {
-                            running.MarkLost();
+                            held.MarkLost();
                         }
                     }
                 }
@@ -330,8 +360,8 @@ public sealed partial class JobConsumer
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Consumer for queue {Queue} started with concurrency {Concurrency} as {WorkerId}")]
-    private static partial void LogStarted(ILogger logger, string queue, int concurrency, string workerId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consumer for queue {Queue} started with concurrency {Concurrency}, prefetching {Prefetch}, as {WorkerId}")]
+    private static partial void LogStarted(ILogger logger, string queue, int concurrency, int prefetch, string workerId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Consumer for queue {Queue} stopped ({WorkerId})")]
     private static partial void LogStopped(ILogger logger, string queue, string workerId);
@@ -360,17 +390,13 @@ public sealed partial class JobConsumer
     [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat for queue {Queue} failed")]
     private static partial void LogHeartbeatFailed(ILogger logger, Exception exception, string queue);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not record the outcome of job {JobId}; its lease will expire and it will run again")]
-    private static partial void LogWriteFailed(ILogger logger, Exception exception, Guid jobId);
-
     /// <summary>A claimed job and the token its handler sees.</summary>
-    private sealed class RunningJob : IDisposable
+    private sealed class HeldJob : IDisposable
     {
         private readonly CancellationTokenSource _cancellation;
-        private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private volatile bool _lost;
 
-        public RunningJob(Job job, CancellationToken hardStop)
+        public HeldJob(Job job, CancellationToken hardStop)
         {
             Job = job;
             _cancellation = CancellationTokenSource.CreateLinkedTokenSource(hardStop);
@@ -379,6 +405,9 @@ public sealed partial class JobConsumer
         public Job Job { get; }
 
         public CancellationToken Token => _cancellation.Token;
+
+        /// <summary>When its handler started (a <see cref="TimeProvider"/> timestamp).</summary>
+        public long RunStarted { get; set; }
 
         /// <summary>Cancelled, or rescued for another worker: whatever the handler does now must not be recorded.</summary>
         public bool Lost => _lost;
@@ -392,14 +421,9 @@ public sealed partial class JobConsumer
             }
             catch (ObjectDisposedException)
             {
-                // The job finished between the heartbeat and now.
+                // Recorded between the heartbeat and now.
             }
         }
-
-        /// <summary>Completes when the outcome is recorded; what shutdown waits for. Never faults.</summary>
-        public Task Finished => _finished.Task;
-
-        public void MarkFinished() => _finished.TrySetResult();
 
         public void Dispose() => _cancellation.Dispose();
     }

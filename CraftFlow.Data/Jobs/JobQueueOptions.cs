@@ -37,12 +37,21 @@ public sealed class JobQueueOptions
     /// <summary>How often the maintenance queue is given a prune job.</summary>
     public TimeSpan PruneInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Jobs a consumer claims ahead per slot, beyond the ones it runs: the next jobs are claimed while the current
+    /// ones run, and a freed slot starts the next at once. A prefetched job is leased like a running one, so where
+    /// several Workers share a queue of long jobs, 0 spreads them better (a prefetched job waits for its own Worker).
+    /// </summary>
+    public int PrefetchPerSlot { get; set; } = 1;
+
     /// <summary>On shutdown, how long running jobs may finish before they are cancelled and released.</summary>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(20);
 }
 
 public sealed class JobQueueOptionsValidator : IValidateOptions<JobQueueOptions>
 {
+    private const int MaxPrefetchPerSlot = 100;
+
     public ValidateOptionsResult Validate(string? name, JobQueueOptions options)
     {
         var failures = new List<string>();
@@ -71,6 +80,11 @@ public sealed class JobQueueOptionsValidator : IValidateOptions<JobQueueOptions>
         if (options.MaxAttempts < 1)
         {
             failures.Add($"{JobQueueOptions.SectionName}:{nameof(options.MaxAttempts)} must be at least 1.");
+        }
+
+        if (options.PrefetchPerSlot is < 0 or > MaxPrefetchPerSlot)
+        {
+            failures.Add($"{JobQueueOptions.SectionName}:{nameof(options.PrefetchPerSlot)} must be from 0 to {MaxPrefetchPerSlot}.");
         }
 
         if (options.PruneBatchSize < 1)

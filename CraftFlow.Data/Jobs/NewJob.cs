@@ -28,15 +28,25 @@ public readonly record struct EnqueueResult(Guid JobId, bool Duplicate);
 
 public readonly record struct PruneResult(int Deleted, int Batches);
 
-/// <summary>What happened to a failed run.</summary>
-public enum FailureOutcome
+/// <summary>What a run came to, and so what its row becomes.</summary>
+public enum JobOutcomeKind
 {
-    /// <summary>Made available again at a later run_at.</summary>
+    /// <summary>The handler returned: completed.</summary>
+    Completed,
+
+    /// <summary>The handler threw with attempts left: available again after the backoff, the error kept.</summary>
     Retrying,
 
-    /// <summary>No attempts left: discarded with the error kept.</summary>
+    /// <summary>The handler threw on its last attempt: discarded with the error kept.</summary>
     Discarded,
 
-    /// <summary>The job was no longer ours (cancelled, or rescued after our lease expired): nothing written.</summary>
-    NotOwned,
+    /// <summary>Not run, or stopped by shutdown: available at once, and the attempt the claim counted is given back.</summary>
+    Released,
 }
+
+/// <summary>
+/// A run's result, decided when the run ends (its times and backoff are fixed then) and written later, alone or in
+/// a batch with others, by <see cref="JobQueue.RecordAsync"/>. Make one with <see cref="JobQueue.Completed"/>,
+/// <see cref="JobQueue.Failed"/> or <see cref="JobQueue.Released"/>.
+/// </summary>
+public sealed record JobOutcome(Job Job, JobOutcomeKind Kind, DateTimeOffset At, DateTimeOffset? RetryAt = null, string? Error = null);

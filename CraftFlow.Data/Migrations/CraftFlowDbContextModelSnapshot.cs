@@ -797,6 +797,10 @@ namespace CraftFlow.Data.Migrations
                         .HasColumnType("character varying(20)")
                         .HasColumnName("state");
 
+                    b.Property<string>("TraceContext")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("trace_context");
+
                     b.Property<string>("UniqueKey")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using CraftFlow.Data.Jobs;
 using CraftFlow.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace CraftFlow.Tests.Jobs;
 
@@ -331,12 +333,236 @@ public sealed class JobConsumerTests(JobQueueFixture database) : IClassFixture<J
         Assert.Equal(jobCount, runs.Count);
     }
 
+    [Fact]
+    public async Task Stopping_writes_the_outcomes_still_buffered_before_the_consumer_returns_in_one_statement_per_batch()
+    {
+        await database.ResetAsync();
+        // One slot, and room to claim and buffer every quick job behind the gate (the backlog is as big as the room).
+        const int quickCount = 20;
+        var queue = database.CreateQueue(TimeProvider.System, o =>
+        {
+            o.PollInterval = TimeSpan.FromMilliseconds(50);
+            o.PrefetchPerSlot = quickCount;
+        });
+        var gateStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gateMayReturn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var quickMayRun = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var quickRuns = 0;
+        var gate = new DelegateJobHandler("gate", async (_, _) =>
+        {
+            gateStarted.TrySetResult();
+            await gateMayReturn.Task;
+        });
+        var quick = new DelegateJobHandler("quick", async (_, _) =>
+        {
+            await quickMayRun.Task;
+            Interlocked.Increment(ref quickRuns);
+        });
+        var gateId = (await queue.EnqueueAsync(Job("gate"), CancellationToken.None)).JobId;
+        await using (var connection = await database.DataSource.OpenConnectionAsync())
+        {
+            // Priority 1: claimed and run after the gate.
+            await queue.EnqueueManyAsync(
+                connection, null, [.. Enumerable.Range(0, quickCount).Select(_ => Job("quick") with { Priority = 1 })], CancellationToken.None);
+        }
+
+        using var stop = new CancellationTokenSource();
+        var consuming = database.CreateConsumer(queue, JobQueues.ImageProcessing, 1, null, gate, quick).RunAsync(stop.Token);
+        await gateStarted.Task.WaitAsync(Deadline);
+
+        await using (var blocker = await database.DataSource.OpenConnectionAsync())
+        await using (var transaction = await blocker.BeginTransactionAsync())
+        {
+            // The gate's row is held, so the statement that writes the gate's outcome (alone: the quick jobs wait for
+            // it) waits, and every outcome after it stays in the buffer: the runs are over, their rows say running.
+            await LockRowAsync(blocker, transaction, gateId);
+            gateMayReturn.SetResult();
+            await WaitForBlockedRecordAsync();
+            quickMayRun.SetResult();
+            await Eventually.UntilAsync(() => Task.FromResult(Volatile.Read(ref quickRuns)), n => n == quickCount, Deadline, "every quick job run");
+            Assert.Equal(quickCount + 1, await database.CountAsync("state = 'running'"));
+
+            await stop.CancelAsync();
+            Assert.False(consuming.IsCompleted);
+            await transaction.RollbackAsync();
+        }
+
+        await consuming.WaitAsync(Deadline);
+
+        // Written by the time the consumer returned, by two statements: the gate's, then the buffered rest (the rows
+        // one UPDATE changed share its transaction id).
+        Assert.Equal(quickCount + 1, await database.CountAsync("state = 'completed' AND attempt = 1 AND locked_by IS NULL"));
+        Assert.Equal(2, await database.ScalarAsync<long>("SELECT count(DISTINCT xmin::text) FROM jobs"));
+    }
+
+    [Fact]
+    public async Task Worker_that_dies_with_its_completion_buffered_leaves_the_job_running_for_the_rescuer_and_it_runs_again()
+    {
+        await database.ResetAsync();
+        static void Timings(JobQueueOptions o)
+        {
+            o.LeaseDuration = TimeSpan.FromSeconds(1);
+            o.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
+            o.RescueInterval = TimeSpan.FromMilliseconds(100);
+            o.PollInterval = TimeSpan.FromMilliseconds(50);
+        }
+
+        // The doomed worker has connections of its own; when it "dies" they drop and no new one opens, as if its
+        // process had gone: nothing it still holds in memory can reach the database.
+        const string doomedName = "doomed-worker";
+        var dead = false;
+        var doomedBuilder = new NpgsqlDataSourceBuilder(
+            new NpgsqlConnectionStringBuilder(database.ConnectionString) { ApplicationName = doomedName }.ConnectionString);
+        doomedBuilder.UsePhysicalConnectionInitializer(
+            _ => ThrowIfDead(),
+            _ =>
+            {
+                ThrowIfDead();
+                return Task.CompletedTask;
+            });
+        await using var doomedSource = doomedBuilder.Build();
+        var doomedQueue = database.CreateQueue(TimeProvider.System, Timings, doomedSource);
+        var queue = database.CreateQueue(TimeProvider.System, Timings);
+        var id = (await queue.EnqueueAsync(Job("fragile"), CancellationToken.None)).JobId;
+
+        var runs = new ConcurrentQueue<(string Worker, int Attempt)>();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var mayReturn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var doomed = database.CreateConsumer(doomedQueue, JobQueues.ImageProcessing, 1, null, new DelegateJobHandler("fragile", async (job, _) =>
+        {
+            runs.Enqueue(("doomed", job.Attempt));
+            started.TrySetResult();
+            await mayReturn.Task;
+        }));
+        using var doomedStop = new CancellationTokenSource();
+        var doomedRun = doomed.RunAsync(doomedStop.Token);
+        await started.Task.WaitAsync(Deadline);
+
+        await using (var blocker = await database.DataSource.OpenConnectionAsync())
+        await using (var transaction = await blocker.BeginTransactionAsync())
+        {
+            // The run returns, and its completion waits on the held row: buffered, not written, when the process dies.
+            await LockRowAsync(blocker, transaction, id);
+            mayReturn.SetResult();
+            await WaitForBlockedRecordAsync();
+            Volatile.Write(ref dead, true);
+            await database.Server.ExecuteAsync(
+                $"SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = '{database.DatabaseName}' AND application_name = '{doomedName}'");
+            await transaction.RollbackAsync();
+        }
+
+        // What is left of the dead worker gives up writing (its retries cannot connect) without changing the row.
+        await doomedStop.CancelAsync();
+        await doomedRun.WaitAsync(Deadline);
+        var orphan = (await queue.GetAsync(id, CancellationToken.None))!;
+        Assert.Equal((JobState.Running, 1, doomed.WorkerId), (orphan.State, orphan.Attempt, orphan.LockedBy));
+
+        using var stop = new CancellationTokenSource();
+        var rescuing = new JobRescuer(queue, null, TimeProvider.System, NullLogger<JobRescuer>.Instance).RunAsync(stop.Token);
+        var consuming = database.CreateConsumer(queue, JobQueues.ImageProcessing, 1, null, new DelegateJobHandler("fragile", (job, _) =>
+        {
+            runs.Enqueue(("survivor", job.Attempt));
+            return Task.CompletedTask;
+        })).RunAsync(stop.Token);
+        var job = await Eventually.UntilAsync(
+            () => queue.GetAsync(id, CancellationToken.None), j => j!.State == JobState.Completed, Deadline, "the job completed by the survivor");
+        await stop.CancelAsync();
+        await Task.WhenAll(rescuing, consuming);
+
+        // Run again once, by the rescuer's grace; the lost completion was never applied, so nothing counts twice.
+        Assert.Equal([("doomed", 1), ("survivor", 2)], runs);
+        Assert.Equal(2, job!.Attempt);
+        Assert.Contains(doomed.WorkerId, job.LastError, StringComparison.Ordinal);
+
+        void ThrowIfDead()
+        {
+            if (Volatile.Read(ref dead))
+            {
+                throw new NpgsqlException("The worker's process is gone.");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Job_enqueued_inside_an_activity_runs_in_a_child_span_of_its_trace_and_one_without_a_trace_context_in_a_trace_of_its_own()
+    {
+        await database.ResetAsync();
+        var queue = database.CreateQueue(TimeProvider.System, o => o.PollInterval = TimeSpan.FromMilliseconds(50));
+        using var source = new ActivitySource("CraftFlow.Tests.Jobs");
+        var stopped = new ConcurrentBag<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == JobTelemetry.Name || s.Name == source.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        Guid traced;
+        ActivityContext request;
+        using (var activity = source.StartActivity("POST /api/designs", ActivityKind.Server)!)
+        {
+            activity.TraceStateString = "craftflow=upload";
+            request = activity.Context;
+            traced = (await queue.EnqueueAsync(Job("traced"), CancellationToken.None)).JobId;
+        }
+
+        // As if enqueued where nothing was traced (or before the column existed).
+        var untraced = (await queue.EnqueueAsync(Job("traced"), CancellationToken.None)).JobId;
+        await database.ExecuteAsync($"UPDATE jobs SET trace_context = NULL WHERE id = '{untraced}'");
+        using var stop = new CancellationTokenSource();
+        Task consuming;
+        ActivityTraceId hostTrace;
+        using (var host = source.StartActivity("worker host")!)
+        {
+            // Whatever is current where the consumer starts must not become the runs' parent.
+            hostTrace = host.TraceId;
+            consuming = database.CreateConsumer(queue, JobQueues.ImageProcessing, 2, null, new DelegateJobHandler("traced", (_, _) => Task.CompletedTask))
+                .RunAsync(stop.Token);
+        }
+
+        var runs = await Eventually.UntilAsync(
+            () => Task.FromResult(stopped.Where(a => a.OperationName == "job traced").ToDictionary(a => (Guid)a.GetTagItem("craftflow.job.id")!)),
+            found => found.ContainsKey(traced) && found.ContainsKey(untraced),
+            Deadline,
+            "both runs' spans");
+        await stop.CancelAsync();
+        await consuming;
+
+        var enqueue = Assert.Single(stopped, a => a.OperationName == $"enqueue {JobQueues.ImageProcessing}" && a.ParentSpanId == request.SpanId);
+        Assert.Equal(ActivityKind.Producer, enqueue.Kind);
+        var run = runs[traced];
+        Assert.Equal((request.TraceId, enqueue.SpanId, ActivityKind.Consumer), (run.TraceId, run.ParentSpanId, run.Kind));
+        Assert.Equal("craftflow=upload", run.TraceStateString);
+
+        var lone = runs[untraced];
+        Assert.Equal(default, lone.ParentSpanId);
+        Assert.NotEqual(request.TraceId, lone.TraceId);
+        Assert.NotEqual(hostTrace, lone.TraceId);
+    }
+
+    private static async Task LockRowAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid jobId)
+    {
+        await using var command = new NpgsqlCommand("SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = jobId });
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Until a consumer's statement that records outcomes is waiting for a row lock in this class's database.</summary>
+    private Task<long> WaitForBlockedRecordAsync()
+        => Eventually.UntilAsync(
+            () => database.ScalarAsync<long>(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'UPDATE jobs AS j%'"),
+            n => n >= 1,
+            Deadline,
+            "the outcomes' UPDATE waiting on the held row");
+
     private async Task<long> CountCompletedUnpooledAsync()
     {
-        var connectionString = new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = false }.ConnectionString;
-        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        var connectionString = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = false }.ConnectionString;
+        await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM jobs WHERE state = 'completed'", connection);
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM jobs WHERE state = 'completed'", connection);
         return (long)(await command.ExecuteScalarAsync())!;
     }
 }

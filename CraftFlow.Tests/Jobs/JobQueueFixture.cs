@@ -27,13 +27,14 @@ public sealed class JobQueueFixture : DatabaseFixture
     /// <summary>Tests of a class share its database: each starts from an empty jobs table.</summary>
     public async Task ResetAsync() => await ExecuteAsync("TRUNCATE jobs, upload_batches, design_images, users CASCADE");
 
-    public JobQueue CreateQueue(TimeProvider timeProvider, Action<JobQueueOptions>? configure = null)
+    /// <summary>A queue on the class's database; <paramref name="dataSource"/> gives it connections of its own.</summary>
+    public JobQueue CreateQueue(TimeProvider timeProvider, Action<JobQueueOptions>? configure = null, NpgsqlDataSource? dataSource = null)
     {
         var options = new JobQueueOptions();
         configure?.Invoke(options);
         var validation = new JobQueueOptionsValidator().Validate(null, options);
         Assert.True(validation.Succeeded, validation.FailureMessage);
-        return new JobQueue(DataSource, Options.Create(options), timeProvider);
+        return new JobQueue(dataSource ?? DataSource, Options.Create(options), timeProvider);
     }
 
     public JobConsumer CreateConsumer(JobQueue queue, string queueName, int concurrency, JobNotificationListener? listener, params IJobHandler[] handlers)

@@ -99,7 +99,7 @@ public sealed class JobQueueTests(JobQueueFixture database) : IClassFixture<JobQ
         // A running job still holds its key; a finished one frees it.
         var claimed = await queue.ClaimAsync(JobQueues.Maintenance, "w1", 10, CancellationToken.None);
         Assert.True((await queue.EnqueueAsync(Job() with { UniqueKey = "refresh:1" }, CancellationToken.None)).Duplicate);
-        Assert.True(await queue.CompleteAsync(claimed.Single(j => j.Id == first.JobId), CancellationToken.None));
+        Assert.Contains(first.JobId, await queue.RecordAsync([queue.Completed(claimed.Single(j => j.Id == first.JobId))], CancellationToken.None));
         var afterCompletion = await queue.EnqueueAsync(Job() with { UniqueKey = "refresh:1" }, CancellationToken.None);
         Assert.False(afterCompletion.Duplicate);
         Assert.NotEqual(first.JobId, afterCompletion.JobId);
@@ -163,7 +163,9 @@ public sealed class JobQueueTests(JobQueueFixture database) : IClassFixture<JobQ
         {
             var job = Assert.Single(await queue.ClaimAsync(JobQueues.Maintenance, "w1", 10, CancellationToken.None));
             Assert.Equal(attempt, job.Attempt);
-            Assert.Equal(FailureOutcome.Retrying, await queue.FailAsync(job, $"boom {attempt}", CancellationToken.None));
+            var failed = queue.Failed(job, $"boom {attempt}");
+            Assert.Equal(JobOutcomeKind.Retrying, failed.Kind);
+            Assert.Contains(id, await queue.RecordAsync([failed], CancellationToken.None));
 
             var row = (await queue.GetAsync(id, CancellationToken.None))!;
             var expected = TimeSpan.FromSeconds(60 * Math.Pow(2, attempt - 1));
@@ -180,7 +182,9 @@ public sealed class JobQueueTests(JobQueueFixture database) : IClassFixture<JobQ
 
         var last = Assert.Single(await queue.ClaimAsync(JobQueues.Maintenance, "w1", 10, CancellationToken.None));
         Assert.Equal(4, last.Attempt);
-        Assert.Equal(FailureOutcome.Discarded, await queue.FailAsync(last, "boom 4", CancellationToken.None));
+        var lastFailure = queue.Failed(last, "boom 4");
+        Assert.Equal(JobOutcomeKind.Discarded, lastFailure.Kind);
+        Assert.Contains(id, await queue.RecordAsync([lastFailure], CancellationToken.None));
 
         var discarded = (await queue.GetAsync(id, CancellationToken.None))!;
         Assert.Equal(JobState.Discarded, discarded.State);
@@ -212,9 +216,9 @@ public sealed class JobQueueTests(JobQueueFixture database) : IClassFixture<JobQ
 
         // The crashed worker, should it come back, can neither extend nor finish what is no longer its job.
         Assert.Empty(await queue.HeartbeatAsync("crashed", [id], CancellationToken.None));
-        Assert.False(await queue.CompleteAsync(crashed, CancellationToken.None));
-        Assert.Equal(FailureOutcome.NotOwned, await queue.FailAsync(crashed, "late", CancellationToken.None));
-        Assert.True(await queue.CompleteAsync(rescued, CancellationToken.None));
+        Assert.Empty(await queue.RecordAsync([queue.Completed(crashed)], CancellationToken.None));
+        Assert.Empty(await queue.RecordAsync([queue.Failed(crashed, "late")], CancellationToken.None));
+        Assert.Equal([id], await queue.RecordAsync([queue.Completed(rescued)], CancellationToken.None));
         Assert.Equal(JobState.Completed, (await queue.GetAsync(id, CancellationToken.None))!.State);
     }
 
@@ -264,10 +268,83 @@ public sealed class JobQueueTests(JobQueueFixture database) : IClassFixture<JobQ
         var id = (await queue.EnqueueAsync(Job(), CancellationToken.None)).JobId;
         var job = Assert.Single(await queue.ClaimAsync(JobQueues.Maintenance, "w1", 10, CancellationToken.None));
 
-        Assert.True(await queue.ReleaseAsync(job, CancellationToken.None));
+        Assert.Equal([id], await queue.RecordAsync([queue.Released(job)], CancellationToken.None));
 
         var row = (await queue.GetAsync(id, CancellationToken.None))!;
         Assert.Equal((JobState.Available, 0, null), (row.State, row.Attempt, row.LockedBy));
+    }
+
+    [Fact]
+    public async Task One_batch_records_completed_retried_discarded_and_released_jobs_each_as_its_own_outcome_says()
+    {
+        await database.ResetAsync();
+        var queue = database.CreateQueue(_time);
+        var ids = new Dictionary<string, Guid>();
+        foreach (var name in new[] { "complete", "retry", "discard", "release", "cancelled" })
+        {
+            ids[name] = (await queue.EnqueueAsync(Job(name) with { MaxAttempts = name == "discard" ? 1 : 4 }, CancellationToken.None)).JobId;
+        }
+
+        var claimed = (await queue.ClaimAsync(JobQueues.Maintenance, "w1", 10, CancellationToken.None)).ToDictionary(j => j.Kind);
+        var claimedAt = _time.GetUtcNow();
+        Assert.True(await queue.CancelAsync(ids["cancelled"], CancellationToken.None));
+
+        // The outcomes are decided as the runs end, one second apart, and written later in one statement.
+        var outcomes = new List<JobOutcome>();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        outcomes.Add(queue.Completed(claimed["complete"]));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        outcomes.Add(queue.Failed(claimed["retry"], "flaky"));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        outcomes.Add(queue.Failed(claimed["discard"], "broken"));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        outcomes.Add(queue.Released(claimed["release"]));
+        outcomes.Add(queue.Completed(claimed["cancelled"]));
+        _time.Advance(TimeSpan.FromSeconds(10));
+
+        var written = await queue.RecordAsync(outcomes, CancellationToken.None);
+
+        Assert.Equal(new[] { ids["complete"], ids["retry"], ids["discard"], ids["release"] }.Order(), written.Order());
+        var rows = new Dictionary<string, Job>();
+        foreach (var (name, id) in ids)
+        {
+            rows[name] = (await queue.GetAsync(id, CancellationToken.None))!;
+        }
+
+        Assert.All(rows.Values, row => Assert.Equal((null, null), (row.LockedBy, row.LeaseExpiresAt)));
+        Assert.Equal((JobState.Completed, 1, claimedAt.AddSeconds(1)), (rows["complete"].State, rows["complete"].Attempt, rows["complete"].FinishedAt));
+
+        var retry = rows["retry"];
+        Assert.Equal((JobState.Available, 1, "flaky", null), (retry.State, retry.Attempt, retry.LastError, retry.FinishedAt));
+        Assert.InRange(retry.RunAt - claimedAt.AddSeconds(2), TimeSpan.FromSeconds(54), TimeSpan.FromSeconds(66));
+
+        Assert.Equal((JobState.Discarded, "broken", claimedAt.AddSeconds(3)), (rows["discard"].State, rows["discard"].LastError, rows["discard"].FinishedAt));
+
+        var released = rows["release"];
+        Assert.Equal((JobState.Available, 0, null, claimedAt.AddSeconds(4)), (released.State, released.Attempt, released.StartedAt, released.RunAt));
+
+        // Cancelled while its outcome waited: the late completion is dropped, the cancellation stands.
+        Assert.Equal(JobState.Cancelled, rows["cancelled"].State);
+    }
+
+    [Fact]
+    public async Task Late_outcome_of_an_earlier_claim_does_not_finish_the_same_workers_later_claim_of_the_job()
+    {
+        await database.ResetAsync();
+        var queue = database.CreateQueue(_time, o => o.LeaseDuration = TimeSpan.FromSeconds(60));
+        var id = (await queue.EnqueueAsync(Job(), CancellationToken.None)).JobId;
+        var first = Assert.Single(await queue.ClaimAsync(JobQueues.Maintenance, "w1", 10, CancellationToken.None));
+        var firstOutcome = queue.Completed(first);
+
+        // Its outcome waited (the database was away) until the lease ran out; the same worker claimed the job again.
+        _time.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal(1, await queue.RescueExpiredAsync(CancellationToken.None));
+        var second = Assert.Single(await queue.ClaimAsync(JobQueues.Maintenance, "w1", 10, CancellationToken.None));
+        Assert.Equal((first.LockedBy, 2), (second.LockedBy, second.Attempt));
+
+        Assert.Empty(await queue.RecordAsync([firstOutcome], CancellationToken.None));
+        Assert.Equal(JobState.Running, (await queue.GetAsync(id, CancellationToken.None))!.State);
+        Assert.Equal([id], await queue.RecordAsync([queue.Completed(second)], CancellationToken.None));
     }
 
     [Fact]

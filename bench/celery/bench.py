@@ -1,10 +1,11 @@
 """Celery no-op throughput, measured like bench/CraftFlow.QueueBench: enqueue N tasks with no
-consumer, then time the consumer from start to the last task run, for 1, 2 and 8 worker processes.
+consumer, then time from the first task run to the last, for 1, 2 and 8 worker processes.
 
 One `celery worker --pool prefork --concurrency C` (or --pool threads) is started per consumer count and warmed up with
 one task; its consumer is then cancelled, the N tasks are enqueued (timed), the consumer is added back,
 and the clock for "enqueued -> completed" starts when the first task has run. Prints one JSON line per run.
-Usage: /usr/bin/python3 bench.py --broker redis://127.0.0.1:PORT/0 [--tasks 10000] [--deadline 120]
+Usage: /usr/bin/python3 bench.py --broker redis://127.0.0.1:PORT/0 [--tasks 10000] [--consumers 1,2,8] [--deadline 120]
+       /usr/bin/python3 bench.py --broker ... --group     (group() enqueue rate only)
 """
 import argparse
 import json
@@ -25,6 +26,8 @@ parser.add_argument("--chunk", type=int, default=1000, help="group size for grou
 parser.add_argument("--consumers", default="1,2,8")
 parser.add_argument("--pool", default="prefork", help="prefork (Celery's default) or threads")
 parser.add_argument("--deadline", type=float, default=120.0, help="seconds allowed per phase")
+parser.add_argument("--group", action="store_true", help="only measure group_enqueue_rate")
+parser.add_argument("--redis-pid", type=int, help="redis-server's pid, to count its CPU with the worker's")
 args = parser.parse_args()
 os.environ["CELERY_BROKER_URL"] = args.broker
 sys.path.insert(0, HERE)
@@ -45,6 +48,23 @@ def wait_counter(target: int, deadline: float, what: str) -> None:
         if time.monotonic() > end:
             raise SystemExit(f"deadline: {what}: {int(r.get(COUNTER) or 0)} of {target} after {deadline:.0f}s")
         time.sleep(0.005)
+
+
+def cpu_seconds(session: int) -> float:
+    """User + system CPU of the worker's session (main process and pool) and of redis-server, from /proc."""
+    ticks = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        # After the command: state, ppid, pgrp, session, ... utime (field 14 of the line), stime.
+        if int(fields[3]) == session or int(entry) == args.redis_pid:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def enqueue(count: int) -> float:
@@ -83,13 +103,15 @@ def run(concurrency: int) -> dict:
         # control message up late), so the clock starts when the first task has run, not at add_consumer.
         # That leaves out the first task's latency, slightly in Celery's favour.
         added = time.perf_counter()
+        cpu_before = cpu_seconds(worker.pid)
         app.control.add_consumer(QUEUE, reply=False)
         wait_counter(1, args.deadline, "first task")
         start = time.perf_counter()
         wait_counter(args.tasks, args.deadline, f"run with concurrency {concurrency}")
         run_rate = (args.tasks - 1) / (time.perf_counter() - start)
+        cpu_ms_per_1000 = (cpu_seconds(worker.pid) - cpu_before) * 1000 * 1000 / args.tasks
         return {"consumers": concurrency, "enqueue": round(enqueue_rate), "run": round(run_rate),
-                "consumer_back_s": round(start - added, 2)}
+                "consumer_back_s": round(start - added, 2), "cpu_ms_per_1000": round(cpu_ms_per_1000)}
     except BaseException:
         log.seek(0)
         sys.stderr.write(log.read()[-4000:].decode(errors="replace"))
@@ -119,6 +141,8 @@ def group_enqueue_rate(count: int) -> float:
     return rate
 
 
-for n in [int(x) for x in args.consumers.split(",")]:
-    print(json.dumps(run(n)), flush=True)
-print(json.dumps({"group_enqueue": round(group_enqueue_rate(args.tasks))}), flush=True)
+if args.group:
+    print(json.dumps({"group_enqueue": round(group_enqueue_rate(args.tasks))}), flush=True)
+else:
+    for n in [int(x) for x in args.consumers.split(",")]:
+        print(json.dumps(run(n)), flush=True)

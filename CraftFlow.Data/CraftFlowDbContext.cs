@@ -82,6 +82,8 @@ public sealed class CraftFlowDbContext(DbContextOptions<CraftFlowDbContext> opti
             design.HasOne(d => d.Template).WithMany().OnDelete(DeleteBehavior.SetNull);
             design.HasOne(d => d.UploadBatch).WithMany().OnDelete(DeleteBehavior.SetNull);
             design.HasOne(d => d.DuplicateOf).WithMany().OnDelete(DeleteBehavior.SetNull);
+            design.HasOne(d => d.RelatedDesign).WithMany().OnDelete(DeleteBehavior.SetNull);
+            design.Property(d => d.Relation).HasMaxLength(20);
             // Gallery keyset pagination: created_at desc, id desc.
             design.HasIndex(d => new { d.UserId, d.CreatedAt, d.Id }).IsDescending(false, true, true);
             // Exact byte duplicates.
@@ -89,6 +91,8 @@ public sealed class CraftFlowDbContext(DbContextOptions<CraftFlowDbContext> opti
             // Whether a blob is still referenced (the maintenance job's garbage collection).
             design.HasIndex(d => d.Sha256);
             design.HasIndex(d => d.ThumbnailSha256);
+            // The Worker's refresh of a seller's duplicate index: the rows changed since its last look.
+            design.HasIndex(d => new { d.UserId, d.UpdatedAt });
             UseXminAsVersion(design);
         });
 

@@ -22,7 +22,8 @@ public static class ImagingServiceExtensions
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(imaging));
         builder.Services.AddSingleton(new AnalysisGate(imaging));
 
-        builder.Services.AddSingleton<UserHashIndexCache>();
+        builder.Services.AddSingleton<UserArtworkIndexCache>();
+        builder.Services.AddSingleton<UserJudgementLock>();
         builder.AddDesignBatchProcessing<ImagingDesignProcessor>();
         builder.Services.AddSingleton<IJobHandler, RenderMockupHandler>();
         builder.Services.AddSingleton<IJobHandler, Handlers.CollectOrphanedBlobsHandler>();

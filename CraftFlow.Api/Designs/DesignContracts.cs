@@ -19,6 +19,9 @@ public sealed record DesignResponse(
     string? StatusReason,
     Guid? DuplicateOfId,
     int? DuplicateDistance,
+    string? Relation,
+    Guid? RelatedDesignId,
+    int? RelationDistance,
     bool HasThumbnail,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
@@ -26,7 +29,7 @@ public sealed record DesignResponse(
     public static DesignResponse From(DesignImage d) => new(
         d.Id, d.Title, d.Tags, d.TemplateId, d.UploadBatchId, d.OriginalFileName, d.ContentType, d.FileSize, d.Sha256,
         d.Width, d.Height, DesignHashes.From(d), d.Status.ToString().ToLowerInvariant(), d.StatusReason, d.DuplicateOfId,
-        d.DuplicateDistance, d.ThumbnailSha256 is not null, d.CreatedAt, d.UpdatedAt);
+        d.DuplicateDistance, d.Relation, d.RelatedDesignId, d.RelationDistance, d.ThumbnailSha256 is not null, d.CreatedAt, d.UpdatedAt);
 }
 
 /// <summary>Hashes in imagehash's 16-digit hex form, comparable with the ones the previous backend stored.</summary>
@@ -53,6 +56,11 @@ public sealed record UploadBatchResponse(
 
 public sealed record UpdateDesignRequest(string? Title, IReadOnlyList<string>? Tags, Guid? TemplateId, bool? ClearTemplate);
 
-public sealed record DuplicateMatch(Guid DesignId, string Title, bool ExactBytes, int PhashDistance, int DhashDistance, int AhashDistance, int WhashDistance);
+/// <summary>
+/// A design the query relates to: <c>exact</c>, <c>duplicate</c>, <c>mirrored</c> or <c>colour_variant</c> (DESIGN.md §5a),
+/// the detector's distance (outline bits, 0–64), and the imagehash distances for comparison with the seed system.
+/// </summary>
+public sealed record DuplicateMatch(
+    Guid DesignId, string Title, string Relation, int Distance, bool ExactBytes, int PhashDistance, int DhashDistance, int AhashDistance, int WhashDistance);
 
 public sealed record DuplicateCheckResponse(string FileName, string Sha256, DesignHashes Hashes, bool IsDuplicate, IReadOnlyList<DuplicateMatch> Matches);

@@ -4,7 +4,9 @@ using CraftFlow.Data;
 using CraftFlow.Data.Entities;
 using CraftFlow.Data.Storage;
 using CraftFlow.Imaging;
+using CraftFlow.Imaging.Analysis;
 using CraftFlow.Imaging.Decoding;
+using CraftFlow.Imaging.Duplicates;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -232,7 +234,11 @@ public static partial class DesignEndpoints
             return Problems.NotFound("Design");
         }
 
-        var matches = await duplicates.FindAsync(design.UserId, design.Sha256, design.Phash, design.Dhash, design.Ahash, design.Whash, design.Id, cancellationToken);
+        var artwork = design is { ArtworkKey: { } key, ArtworkSignature: { } signature }
+            ? ArtworkSignature.FromBytes(HashBits.FromStored(key), signature)
+            : null;
+        var matches = await duplicates.FindAsync(
+            design.UserId, design.Sha256, artwork, new ImagehashValues(design.Phash, design.Dhash, design.Ahash, design.Whash), design.Id, cancellationToken);
         return TypedResults.Ok(matches);
     }
 
@@ -243,12 +249,11 @@ public static partial class DesignEndpoints
         var logger = loggers.CreateLogger(typeof(DesignEndpoints));
         string fileName;
         byte[] bytes;
-        ImageHashes hashes;
+        DesignAnalysis analysis;
         try
         {
             (fileName, bytes) = await MultipartUpload.ReadSingleImageAsync(request, options.Value.MaxFileBytes, cancellationToken);
-            using var gray = ImageDecoder.DecodeGrayscale(bytes);
-            hashes = PerceptualHasher.Compute(gray);
+            analysis = DesignAnalyzer.Analyze(bytes);
         }
         catch (UploadRejectedException e)
         {
@@ -262,16 +267,19 @@ public static partial class DesignEndpoints
         }
 
         var sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        var hashes = analysis.Hashes;
         var matches = await duplicates.FindAsync(
-            principal.UserId(), sha256, HashBits.ToStored(hashes.Perceptual), HashBits.ToStored(hashes.Difference),
-            HashBits.ToStored(hashes.Average), HashBits.ToStored(hashes.Wavelet), excludeId: null, cancellationToken);
+            principal.UserId(), sha256, analysis.Artwork,
+            new ImagehashValues(
+                HashBits.ToStored(hashes.Perceptual), HashBits.ToStored(hashes.Difference), HashBits.ToStored(hashes.Average), HashBits.ToStored(hashes.Wavelet)),
+            excludeId: null, cancellationToken);
         return TypedResults.Ok(new DuplicateCheckResponse(
             fileName,
             sha256,
             new DesignHashes(
                 PerceptualHasher.ToHex(hashes.Perceptual), PerceptualHasher.ToHex(hashes.Average),
                 PerceptualHasher.ToHex(hashes.Difference), PerceptualHasher.ToHex(hashes.Wavelet)),
-            matches.Count > 0,
+            matches.Any(m => DesignRelations.FromName(m.Relation)!.Value.IsDuplicate()),
             matches));
     }
 

@@ -1,55 +1,75 @@
+using CraftFlow.Data.Entities;
 using CraftFlow.Imaging.Duplicates;
 using Npgsql;
 
 namespace CraftFlow.Api.Designs;
 
 /// <summary>
-/// The near-duplicates of one design among all of the user's active designs, computed in
-/// PostgreSQL with bit_count over XORed hashes: exact (no "recent N" shortcut), one index range scan.
+/// The designs one artwork relates to among all of the user's active designs, by the Worker's rule
+/// (<see cref="DuplicateJudge"/>). PostgreSQL narrows them with the judge's own first condition, the key distance,
+/// over idx_design_images_user_artwork (exact: no "recent N" shortcut), plus the same bytes; the judge decides.
 /// </summary>
 public sealed class DuplicateQueries(NpgsqlDataSource dataSource)
 {
-    // The Worker's thresholds (measured on the imagehash fixtures), so the API and the Worker agree.
-    private readonly int _phashThreshold = DuplicateThresholds.Default.Perceptual ?? 0;
-    private readonly int _dhashThreshold = DuplicateThresholds.Default.Difference ?? 0;
+    private readonly DuplicateRules _rules = DuplicateRules.Default;
 
+    /// <param name="artwork">The query's signature; null for a design not analysed yet, which then matches only byte for byte.</param>
     public async Task<List<DuplicateMatch>> FindAsync(
-        Guid userId, string sha256, long? phash, long? dhash, long? ahash, long? whash, Guid? excludeId, CancellationToken cancellationToken)
+        Guid userId, string sha256, ArtworkSignature? artwork, ImagehashValues hashes, Guid? excludeId, CancellationToken cancellationToken)
     {
         const string sql = """
-            SELECT id, title, sha256 = @sha AS exact,
+            SELECT id, title, sha256 = @sha AS exact, artwork_key, artwork_signature,
                    bit_count((phash # @phash)::bit(64)), bit_count((dhash # @dhash)::bit(64)),
                    bit_count((ahash # @ahash)::bit(64)), bit_count((whash # @whash)::bit(64))
             FROM design_images
             WHERE user_id = @user AND is_active = true AND id <> @exclude
               AND (sha256 = @sha
-                   OR (phash IS NOT NULL AND @phash IS NOT NULL AND (bit_count((phash # @phash)::bit(64)) <= @pt
-                                                                OR bit_count((dhash # @dhash)::bit(64)) <= @dt)))
-            ORDER BY exact DESC, 4, id
+                   OR (@key IS NOT NULL AND artwork_key IS NOT NULL AND bit_count((artwork_key # @key)::bit(64)) <= @key_distance))
             """;
         await using var command = dataSource.CreateCommand(sql);
         command.Parameters.AddWithValue("user", userId);
         command.Parameters.AddWithValue("sha", sha256);
         command.Parameters.AddWithValue("exclude", excludeId ?? Guid.Empty);
-        command.Parameters.Add(new NpgsqlParameter<long?>("phash", phash) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter<long?>("dhash", dhash) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter<long?>("ahash", ahash) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter<long?>("whash", whash) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-        command.Parameters.AddWithValue("pt", (long)_phashThreshold);
-        command.Parameters.AddWithValue("dt", (long)_dhashThreshold);
+        long? key = artwork is { IsBlank: false } ? HashBits.ToStored(artwork.Key) : null;
+        command.Parameters.Add(new NpgsqlParameter<long?>("key", key) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.AddWithValue("key_distance", (long)_rules.KeyDistance);
+        command.Parameters.Add(new NpgsqlParameter<long?>("phash", hashes.Phash) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter<long?>("dhash", hashes.Dhash) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter<long?>("ahash", hashes.Ahash) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter<long?>("whash", hashes.Whash) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
 
-        var matches = new List<DuplicateMatch>();
+        var matches = new List<(DuplicateMatch Match, DesignRelation Relation)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            matches.Add(new DuplicateMatch(
-                reader.GetGuid(0), reader.GetString(1), reader.GetBoolean(2),
-                Distance(reader, 3), Distance(reader, 4), Distance(reader, 5), Distance(reader, 6)));
+            DesignRelation relation;
+            int distance;
+            if (reader.GetBoolean(2))
+            {
+                (relation, distance) = (DesignRelation.Exact, 0);
+            }
+            else if (artwork is not null && !reader.IsDBNull(4)
+                && DuplicateJudge.Judge(artwork, ArtworkSignature.FromBytes(HashBits.FromStored(reader.GetInt64(3)), reader.GetFieldValue<byte[]>(4)), _rules) is { } judged)
+            {
+                (relation, distance) = (judged.Relation, judged.Distance);
+            }
+            else
+            {
+                continue;
+            }
+
+            matches.Add((new DuplicateMatch(
+                reader.GetGuid(0), reader.GetString(1), relation.ToName(), distance, relation == DesignRelation.Exact,
+                Distance(reader, 5), Distance(reader, 6), Distance(reader, 7), Distance(reader, 8)), relation));
         }
 
-        return matches;
+        // Exact copies, then duplicates and mirror images, then colour variants; closest first within each.
+        return [.. matches.OrderBy(m => m.Relation).ThenBy(m => m.Match.Distance).ThenBy(m => m.Match.DesignId).Select(m => m.Match)];
     }
 
     // A design not hashed yet has no distance; -1 says so without a nullable in every client.
     private static int Distance(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? -1 : (int)reader.GetInt64(ordinal);
 }
+
+/// <summary>The four imagehash-compatible hashes as stored (null for a design not hashed yet).</summary>
+public readonly record struct ImagehashValues(long? Phash, long? Dhash, long? Ahash, long? Whash);

@@ -58,6 +58,25 @@ public sealed class DesignImage : ITimestamped
 
     public int? DuplicateDistance { get; set; }
 
+    /// <summary>The duplicate detector's orientation-free 64-bit key (CraftFlow.Imaging's <c>ArtworkSignature.Key</c>), scanned first.</summary>
+    public long? ArtworkKey { get; set; }
+
+    /// <summary>The rest of the detector's signature (outline hashes, layout, colours, aspect).</summary>
+    public byte[]? ArtworkSignature { get; set; }
+
+    /// <summary>
+    /// How this design relates to an earlier one: <c>exact</c>, <c>duplicate</c>, <c>mirrored</c> (then also
+    /// <see cref="DuplicateOfId"/>) or <c>colour_variant</c> (reported only); null for an original.
+    /// </summary>
+    public string? Relation { get; set; }
+
+    public Guid? RelatedDesignId { get; set; }
+
+    public DesignImage? RelatedDesign { get; set; }
+
+    /// <summary>The detector's distance behind <see cref="Relation"/> (outline bits, 0–64; 0 for exact).</summary>
+    public int? RelationDistance { get; set; }
+
     public bool IsActive { get; set; } = true;
 
     public DateTimeOffset CreatedAt { get; set; }

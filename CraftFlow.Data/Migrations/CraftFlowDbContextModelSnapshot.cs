@@ -34,6 +34,14 @@ namespace CraftFlow.Data.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("ahash");
 
+                    b.Property<long?>("ArtworkKey")
+                        .HasColumnType("bigint")
+                        .HasColumnName("artwork_key");
+
+                    b.Property<byte[]>("ArtworkSignature")
+                        .HasColumnType("bytea")
+                        .HasColumnName("artwork_signature");
+
                     b.Property<string>("ContentType")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -81,6 +89,19 @@ namespace CraftFlow.Data.Migrations
                     b.Property<DateTimeOffset?>("ProcessedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("processed_at");
+
+                    b.Property<Guid?>("RelatedDesignId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("related_design_id");
+
+                    b.Property<string>("Relation")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("relation");
+
+                    b.Property<int?>("RelationDistance")
+                        .HasColumnType("integer")
+                        .HasColumnName("relation_distance");
 
                     b.Property<string>("Sha256")
                         .IsRequired()
@@ -150,6 +171,9 @@ namespace CraftFlow.Data.Migrations
                     b.HasIndex("DuplicateOfId")
                         .HasDatabaseName("ix_design_images_duplicate_of_id");
 
+                    b.HasIndex("RelatedDesignId")
+                        .HasDatabaseName("ix_design_images_related_design_id");
+
                     b.HasIndex("Sha256")
                         .HasDatabaseName("ix_design_images_sha256");
 
@@ -164,6 +188,9 @@ namespace CraftFlow.Data.Migrations
 
                     b.HasIndex("UserId", "Sha256")
                         .HasDatabaseName("ix_design_images_user_id_sha256");
+
+                    b.HasIndex("UserId", "UpdatedAt")
+                        .HasDatabaseName("ix_design_images_user_id_updated_at");
 
                     b.HasIndex("UserId", "CreatedAt", "Id")
                         .IsDescending(false, true, true)
@@ -910,6 +937,12 @@ namespace CraftFlow.Data.Migrations
                         .OnDelete(DeleteBehavior.SetNull)
                         .HasConstraintName("fk_design_images_design_images_duplicate_of_id");
 
+                    b.HasOne("CraftFlow.Data.Entities.DesignImage", "RelatedDesign")
+                        .WithMany()
+                        .HasForeignKey("RelatedDesignId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_design_images_design_images_related_design_id");
+
                     b.HasOne("CraftFlow.Data.Entities.Template", "Template")
                         .WithMany()
                         .HasForeignKey("TemplateId")
@@ -930,6 +963,8 @@ namespace CraftFlow.Data.Migrations
                         .HasConstraintName("fk_design_images_users_user_id");
 
                     b.Navigation("DuplicateOf");
+
+                    b.Navigation("RelatedDesign");
 
                     b.Navigation("Template");
 

@@ -1,4 +1,5 @@
 using CraftFlow.Imaging.Decoding;
+using CraftFlow.Imaging.Duplicates;
 using CraftFlow.Imaging.Hashing;
 using CraftFlow.Imaging.Rendering;
 
@@ -8,8 +9,9 @@ namespace CraftFlow.Imaging.Analysis;
 /// <param name="Header">Format and stored (un-oriented) size.</param>
 /// <param name="Hashes">imagehash 4.3.2's four hashes of the stored pixels.</param>
 /// <param name="Appearance">The design as a viewer sees it, reduced: the duplicate detector's input.</param>
+/// <param name="Artwork">The duplicate detector's signature of <paramref name="Appearance"/>.</param>
 /// <param name="Thumbnail">The gallery thumbnail (WebP, <see cref="ThumbnailRenderer.DefaultLongestSide"/> px).</param>
-public sealed record DesignAnalysis(ImageHeader Header, ImageHashes Hashes, RgbaImage Appearance, byte[] Thumbnail);
+public sealed record DesignAnalysis(ImageHeader Header, ImageHashes Hashes, RgbaImage Appearance, ArtworkSignature Artwork, byte[] Thumbnail);
 
 /// <summary>
 /// Decodes a design once, at full exactness, and derives its hashes, its display copy and its thumbnail from
@@ -31,7 +33,7 @@ public static class DesignAnalyzer
             hashes = PerceptualHasher.Compute(gray, hashOptions);
         }
 
-        return new DesignAnalysis(header, hashes, appearance, ThumbnailRenderer.Render(appearance));
+        return new DesignAnalysis(header, hashes, appearance, ArtworkSignature.Of(appearance), ThumbnailRenderer.Render(appearance));
     }
 
     /// <summary>

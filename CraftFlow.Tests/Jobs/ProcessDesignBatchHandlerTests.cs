@@ -125,7 +125,7 @@ public sealed class ProcessDesignBatchHandlerTests(JobQueueFixture database) : I
     }
 
     private ProcessDesignBatchHandler CreateHandler(IDesignProcessor processor)
-        => new(database.DataSource, processor, new CraftFlow.Caching.CacheInvalidation(new ZiggyCreatures.Caching.Fusion.FusionCache(new ZiggyCreatures.Caching.Fusion.FusionCacheOptions())), TimeProvider.System, NullLogger<ProcessDesignBatchHandler>.Instance);
+        => new(database.DataSource, processor, new UserJudgementLock(database.DataSource), new CraftFlow.Caching.CacheInvalidation(new ZiggyCreatures.Caching.Fusion.FusionCache(new ZiggyCreatures.Caching.Fusion.FusionCacheOptions())), TimeProvider.System, NullLogger<ProcessDesignBatchHandler>.Instance);
 
     /// <summary>Holds the first design's analysis until every other analysis has started, and records the judging order.</summary>
     private sealed class OrderProbe(Guid slow, ConcurrentQueue<Guid> judged, Func<Action> enter) : IDesignProcessor

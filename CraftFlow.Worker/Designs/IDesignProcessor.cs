@@ -56,5 +56,16 @@ public sealed record DesignProcessingResult
 
     public int? DuplicateDistance { get; init; }
 
+    public long? ArtworkKey { get; init; }
+
+    public byte[]? ArtworkSignature { get; init; }
+
+    /// <summary>The relation's stored name (CraftFlow.Imaging's <c>DesignRelation</c>), or null for an original.</summary>
+    public string? Relation { get; init; }
+
+    public Guid? RelatedDesignId { get; init; }
+
+    public int? RelationDistance { get; init; }
+
     public static DesignProcessingResult Failed(string reason) => new() { Status = DesignStatus.Failed, Reason = reason };
 }

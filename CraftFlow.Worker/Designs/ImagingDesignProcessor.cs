@@ -11,15 +11,15 @@ using Npgsql;
 namespace CraftFlow.Worker.Designs;
 
 /// <summary>
-/// Decodes a design's file once (<see cref="DesignAnalyzer"/>: its four perceptual hashes, its display copy and its
-/// thumbnail, behind the <see cref="AnalysisGate"/>), and judges it against
-/// all of the user's active designs: exact byte copies first (an earlier upload with the same SHA-256),
-/// then near duplicates within <see cref="DuplicateThresholds.Default"/>.
+/// Decodes a design's file once (<see cref="DesignAnalyzer"/>: its four perceptual hashes, its artwork signature and its
+/// thumbnail, behind the <see cref="AnalysisGate"/>), and judges it against all of the user's designs: an exact byte
+/// copy first (an earlier upload with the same SHA-256), then <see cref="DuplicateJudge"/> through the user's
+/// <see cref="ArtworkIndex"/>. The handler calls the judgement under the user's <see cref="UserJudgementLock"/>.
 /// </summary>
 public sealed partial class ImagingDesignProcessor(
     IBlobStore blobs,
     NpgsqlDataSource dataSource,
-    UserHashIndexCache indexes,
+    UserArtworkIndexCache indexes,
     AnalysisGate gate,
     IOptions<ImagingOptions> options,
     ILogger<ImagingDesignProcessor> logger) : IDesignProcessor
@@ -52,60 +52,53 @@ public sealed partial class ImagingDesignProcessor(
         }
 
         var storedThumbnail = await blobs.PutAsync(new MemoryStream(analysis.Thumbnail), long.MaxValue, cancellationToken);
-        return new AnalyzedDesign(ct => JudgeAsync(design, analysis, storedThumbnail.Sha256, ct));
-    }
 
-    private async Task<DesignProcessingResult> JudgeAsync(DesignToProcess design, DesignAnalysis analysis, string thumbnailSha256, CancellationToken cancellationToken)
-    {
-        var hashes = analysis.Hashes;
-
-        // Seam for the duplicate detector: analysis.Appearance (RgbaImage: oriented, sRGB, reduced to a longest side
-        // of at least RgbaImage.MinimumLongestSide) is its input; the four imagehash values stay as they are.
-        var designHashes = CraftFlow.Imaging.Duplicates.DesignHashes.From(hashes);
-        var (duplicateOf, distance) = await FindOriginalAsync(design, designHashes, cancellationToken);
-
-        return new DesignProcessingResult
+        // What the judgement needs, without the pixels: the handler keeps a job's analyses until it judges them.
+        var analyzed = new DesignProcessingResult
         {
-            Status = duplicateOf is null ? DesignStatus.Processed : DesignStatus.Duplicate,
+            Status = DesignStatus.Processed,
             Width = analysis.Header.Width,
             Height = analysis.Header.Height,
-            Ahash = HashBits.ToStored(hashes.Average),
-            Phash = HashBits.ToStored(hashes.Perceptual),
-            Dhash = HashBits.ToStored(hashes.Difference),
-            Whash = HashBits.ToStored(hashes.Wavelet),
-            ThumbnailSha256 = thumbnailSha256,
-            DuplicateOfId = duplicateOf,
-            DuplicateDistance = distance,
+            Ahash = HashBits.ToStored(analysis.Hashes.Average),
+            Phash = HashBits.ToStored(analysis.Hashes.Perceptual),
+            Dhash = HashBits.ToStored(analysis.Hashes.Difference),
+            Whash = HashBits.ToStored(analysis.Hashes.Wavelet),
+            ThumbnailSha256 = storedThumbnail.Sha256,
+            ArtworkKey = HashBits.ToStored(analysis.Artwork.Key),
+            ArtworkSignature = analysis.Artwork.ToBytes(),
         };
+        var artwork = analysis.Artwork;
+        return new AnalyzedDesign(ct => JudgeAsync(design, artwork, analyzed, ct));
     }
 
-    private async Task<(Guid? Original, int? Distance)> FindOriginalAsync(
-        DesignToProcess design, CraftFlow.Imaging.Duplicates.DesignHashes hashes, CancellationToken cancellationToken)
+    private async Task<DesignProcessingResult> JudgeAsync(
+        DesignToProcess design, ArtworkSignature artwork, DesignProcessingResult analyzed, CancellationToken cancellationToken)
     {
         var copy = await FindEarlierCopyAsync(design, cancellationToken);
-        var index = await indexes.GetAsync(design.UserId, cancellationToken);
-        IReadOnlyList<NearDuplicateMatch> near;
+        var index = await indexes.GetCurrentAsync(design.UserId, cancellationToken);
+        var related = copy is null ? index.Find(artwork, excludeId: design.Id) : [];
+        index.Add(design.Id, artwork);
 
-        // Search and add as one step: two jobs of one upload running side by side in this process must not
-        // both miss each other's near-duplicate. (Workers in other processes see it at the next reload.)
-        lock (index)
+        if (copy is { } original)
         {
-            near = copy is null ? index.FindNear(hashes, DuplicateThresholds.Default, excludeId: design.Id).NearDuplicates : [];
-            index.Add(design.Id, hashes);
+            return Related(analyzed, original, DesignRelation.Exact, 0);
         }
 
-        if (copy is not null)
-        {
-            return (copy, 0);
-        }
+        return related.Count == 0 ? analyzed : Related(analyzed, related[0].Id, related[0].Match.Relation, related[0].Match.Distance);
+    }
 
-        if (near.Count == 0)
+    private static DesignProcessingResult Related(DesignProcessingResult analyzed, Guid other, DesignRelation relation, int distance)
+    {
+        bool duplicate = relation.IsDuplicate();
+        return analyzed with
         {
-            return (null, null);
-        }
-
-        var closest = near.MinBy(m => Math.Min(m.PerceptualDistance, m.DifferenceDistance));
-        return (closest.Id, Math.Min(closest.PerceptualDistance, closest.DifferenceDistance));
+            Status = duplicate ? DesignStatus.Duplicate : DesignStatus.Processed,
+            Relation = relation.ToName(),
+            RelatedDesignId = other,
+            RelationDistance = distance,
+            DuplicateOfId = duplicate ? other : null,
+            DuplicateDistance = duplicate ? distance : null,
+        };
     }
 
     /// <summary>The user's earliest other active design with the same bytes, uploaded before this one.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using CraftFlow.Caching;
 using CraftFlow.Data.Entities;
 using CraftFlow.Data.Jobs;
@@ -11,12 +12,13 @@ namespace CraftFlow.Worker.Designs;
 /// statement as its status leaves pending/processing, so a re-run (after a crash, a retry, or two workers racing on
 /// a rescued job) never counts a design twice, and concurrent jobs of one batch add up exactly.
 /// Per job: one statement marks the designs processing, the analyses run up to one per core at once (the
-/// <see cref="AnalysisGate"/> bounds them process-wide), the judgements run in upload order, one statement records
-/// every outcome with its counters, and the API's cached reads are invalidated once per user.
+/// <see cref="AnalysisGate"/> bounds them process-wide), then under the user's <see cref="UserJudgementLock"/> the
+/// judgements run in upload order and one statement records every outcome with its counters; the API's cached reads
+/// are invalidated once per user.
 /// </summary>
 public sealed partial class ProcessDesignBatchHandler(
-    NpgsqlDataSource dataSource, IDesignProcessor processor, CacheInvalidation invalidation, TimeProvider timeProvider,
-    ILogger<ProcessDesignBatchHandler> logger)
+    NpgsqlDataSource dataSource, IDesignProcessor processor, UserJudgementLock judgementLock, CacheInvalidation invalidation,
+    TimeProvider timeProvider, ILogger<ProcessDesignBatchHandler> logger)
     : IJobHandler
 {
     // Analyses of one job in flight (file read, decode): more than the cores cannot finish sooner, and each holds its file.
@@ -36,35 +38,73 @@ public sealed partial class ProcessDesignBatchHandler(
         var lastAttempt = job.Attempt >= job.MaxAttempts;
         await MarkProcessingAsync(designs, cancellationToken);
         var outcomes = new List<(DesignToProcess Design, DesignProcessingResult Result)>(designs.Count);
+        bool recorded = false;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var throttle = new SemaphoreSlim(AnalysesInFlight);
         var analyses = designs.Select(design => AnalyzeAsync(design, throttle, lastAttempt, stop.Token)).ToList();
         try
         {
+            // Every analysis first, then the judgements in upload order and their record under the user's lock: the
+            // lock is held for milliseconds, and a near-duplicate another job judges at the same moment is either
+            // recorded before these are judged or judged after they are recorded. A failed analysis stops the job,
+            // but what was analysed before it is judged and kept: a retry redoes only the rest.
+            var analyzed = new List<(DesignToProcess Design, AnalyzedDesign Analysis)>(designs.Count);
+            ExceptionDispatchInfo? failure = null;
             foreach (var (design, analysis) in designs.Zip(analyses))
             {
-                var analyzed = await analysis;
-                DesignProcessingResult result;
                 try
                 {
-                    result = await analyzed.JudgeAsync(stop.Token);
+                    analyzed.Add((design, await analysis));
                 }
-                catch (Exception ex) when (lastAttempt && ex is not OperationCanceledException)
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    result = DesignProcessingResult.Failed($"Processing failed: {ex.Message}");
+                    failure = ExceptionDispatchInfo.Capture(ex);
+                    await stop.CancelAsync();
+                    break;
+                }
+            }
+
+            await using (await judgementLock.AcquireAsync(designs.Select(d => d.UserId), cancellationToken))
+            {
+                foreach (var (design, analysis) in analyzed)
+                {
+                    DesignProcessingResult result;
+                    try
+                    {
+                        result = await analysis.JudgeAsync(cancellationToken);
+                    }
+                    catch (Exception ex) when (lastAttempt && ex is not OperationCanceledException)
+                    {
+                        result = DesignProcessingResult.Failed($"Processing failed: {ex.Message}");
+                    }
+
+                    outcomes.Add((design, result));
                 }
 
-                outcomes.Add((design, result));
+                if (outcomes.Count > 0)
+                {
+                    await RecordAndLogAsync(outcomes, CancellationToken.None);
+                    recorded = true;
+                }
             }
+
+            failure?.Throw();
         }
         finally
         {
-            // On a failure, stop the analyses still running and keep what is finished: a retry redoes only the rest.
             await stop.CancelAsync();
             await Task.WhenAll(analyses.Select(a => a.ContinueWith(static _ => { }, TaskScheduler.Default)));
-            if (outcomes.Count > 0)
+
+            // A judgement that failed half-way: keep the outcomes before it (they are in the index already).
+            if (!recorded && outcomes.Count > 0)
             {
-                await RecordAndInvalidateAsync(outcomes, CancellationToken.None);
+                await RecordAndLogAsync(outcomes, CancellationToken.None);
+            }
+
+            // The API's cached reads of these designs and of the gallery now show the old status: once per user and job.
+            foreach (var user in outcomes.GroupBy(o => o.Design.UserId))
+            {
+                await invalidation.DesignsChangedAsync(user.Key, [.. user.Select(o => o.Design.Id).Distinct()], CancellationToken.None);
             }
         }
     }
@@ -87,18 +127,12 @@ public sealed partial class ProcessDesignBatchHandler(
         }
     }
 
-    private async Task RecordAndInvalidateAsync(List<(DesignToProcess Design, DesignProcessingResult Result)> outcomes, CancellationToken cancellationToken)
+    private async Task RecordAndLogAsync(List<(DesignToProcess Design, DesignProcessingResult Result)> outcomes, CancellationToken cancellationToken)
     {
         var changed = await RecordAsync(outcomes, cancellationToken);
         foreach (var (design, result) in outcomes.Where(o => changed.Contains(o.Design.Id)))
         {
             LogDesignFinished(logger, design.Id, result.Status);
-        }
-
-        // The API's cached reads of these designs and of the gallery now show the old status: once per user and job.
-        foreach (var user in outcomes.GroupBy(o => o.Design.UserId))
-        {
-            await invalidation.DesignsChangedAsync(user.Key, [.. user.Select(o => o.Design.Id).Distinct()], cancellationToken);
         }
     }
 
@@ -159,8 +193,10 @@ public sealed partial class ProcessDesignBatchHandler(
         await using var command = dataSource.CreateCommand("""
             WITH outcome AS (
                 SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::bigint[], $7::bigint[],
-                                     $8::bigint[], $9::bigint[], $10::varchar[], $11::uuid[], $12::int[])
-                    AS o(id, status, reason, width, height, phash, ahash, dhash, whash, thumbnail_sha256, duplicate_of_id, duplicate_distance)),
+                                     $8::bigint[], $9::bigint[], $10::varchar[], $11::uuid[], $12::int[], $14::bigint[], $15::bytea[],
+                                     $16::varchar[], $17::uuid[], $18::int[])
+                    AS o(id, status, reason, width, height, phash, ahash, dhash, whash, thumbnail_sha256, duplicate_of_id, duplicate_distance,
+                         artwork_key, artwork_signature, relation, related_design_id, relation_distance)),
             changed AS (
                 UPDATE design_images AS d
                 SET status = o.status, status_reason = o.reason,
@@ -169,6 +205,8 @@ public sealed partial class ProcessDesignBatchHandler(
                     dhash = coalesce(o.dhash, d.dhash), whash = coalesce(o.whash, d.whash),
                     thumbnail_sha256 = coalesce(o.thumbnail_sha256, d.thumbnail_sha256),
                     duplicate_of_id = o.duplicate_of_id, duplicate_distance = o.duplicate_distance,
+                    artwork_key = coalesce(o.artwork_key, d.artwork_key), artwork_signature = coalesce(o.artwork_signature, d.artwork_signature),
+                    relation = o.relation, related_design_id = o.related_design_id, relation_distance = o.relation_distance,
                     processed_at = $13, updated_at = $13
                 FROM outcome AS o
                 WHERE d.id = o.id AND d.status IN ('pending', 'processing')
@@ -209,6 +247,11 @@ public sealed partial class ProcessDesignBatchHandler(
         command.Parameters.Add(Column(results.Select(r => r.DuplicateOfId)));
         command.Parameters.Add(Column(results.Select(r => r.DuplicateDistance)));
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = timeProvider.GetUtcNow() });
+        command.Parameters.Add(Column(results.Select(r => r.ArtworkKey)));
+        command.Parameters.Add(Column(results.Select(r => r.ArtworkSignature)));
+        command.Parameters.Add(Column(results.Select(r => r.Relation)));
+        command.Parameters.Add(Column(results.Select(r => r.RelatedDesignId)));
+        command.Parameters.Add(Column(results.Select(r => r.RelationDistance)));
         var changed = new HashSet<Guid>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

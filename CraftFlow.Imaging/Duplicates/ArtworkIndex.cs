@@ -1,0 +1,245 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace CraftFlow.Imaging.Duplicates;
+
+/// <summary>A stored design the judgement relates to the query.</summary>
+public readonly record struct RelatedDesign(Guid Id, ArtworkMatch Match);
+
+/// <summary>
+/// One seller's designs in memory, for the judgement against all of them (sized for 1,000,000). The orientation-free
+/// keys sit in one contiguous <c>ulong[]</c>, so a query is a linear XOR + popcount scan the CPU streams at memory
+/// speed (AVX2: four keys per step), and only the few candidates within <see cref="DuplicateRules.KeyDistance"/> are
+/// judged in full. The scan is exhaustive: the answer equals <see cref="DuplicateJudge.Judge"/> against every design.
+/// </summary>
+/// <remarks>
+/// Thread safety: any number of concurrent <see cref="Find"/> calls; <see cref="Add"/> and <see cref="Remove"/> take
+/// an exclusive lock and wait for running queries.
+/// </remarks>
+public sealed class ArtworkIndex : IDisposable
+{
+    private readonly ReaderWriterLockSlim _gate = new(LockRecursionPolicy.NoRecursion);
+    private readonly Dictionary<Guid, int> _positions = [];
+    private ulong[] _keys = new ulong[16];
+    private ulong[] _outlines = new ulong[16];
+    private ArtworkSignature[] _signatures = new ArtworkSignature[16];
+    private Guid[] _ids = new Guid[16];
+    private int _count;
+
+    public int Count
+    {
+        get
+        {
+            _gate.EnterReadLock();
+            try
+            {
+                return _count;
+            }
+            finally
+            {
+                _gate.ExitReadLock();
+            }
+        }
+    }
+
+    /// <summary>Adds a design, or replaces the signature of one already present. Blank designs are not indexed.</summary>
+    public void Add(Guid id, ArtworkSignature signature)
+    {
+        ArgumentNullException.ThrowIfNull(signature);
+        _gate.EnterWriteLock();
+        try
+        {
+            RemoveLocked(id);
+            if (signature.IsBlank)
+            {
+                return;
+            }
+
+            if (_count == _ids.Length)
+            {
+                Array.Resize(ref _keys, _count * 2);
+                Array.Resize(ref _outlines, _count * 2);
+                Array.Resize(ref _signatures, _count * 2);
+                Array.Resize(ref _ids, _count * 2);
+            }
+
+            int at = _count++;
+            _keys[at] = signature.Key;
+            _outlines[at] = signature.Outline(Orientation.Identity);
+            _signatures[at] = signature;
+            _ids[at] = id;
+            _positions[id] = at;
+        }
+        finally
+        {
+            _gate.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Removes a design (a deleted one); false when it was not present.</summary>
+    public bool Remove(Guid id)
+    {
+        _gate.EnterWriteLock();
+        try
+        {
+            return RemoveLocked(id);
+        }
+        finally
+        {
+            _gate.ExitWriteLock();
+        }
+    }
+
+    /// <summary>
+    /// Every stored design related to <paramref name="query"/>, duplicates and mirror images before colour variants,
+    /// then by distance and id. <paramref name="excludeId"/> leaves the query's own design out.
+    /// </summary>
+    public List<RelatedDesign> Find(ArtworkSignature query, DuplicateRules? rules = null, Guid? excludeId = null)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        rules ??= DuplicateRules.Default;
+        var related = new List<RelatedDesign>();
+        if (query.IsBlank)
+        {
+            return related;
+        }
+
+        _gate.EnterReadLock();
+        try
+        {
+            // The judge's first two tests, the key and then the outline in each orientation, run inside the scan over the
+            // dense arrays: almost every design ends there without its signature being touched.
+            Span<ulong> outlines = stackalloc ulong[Orientation.Judged.Count];
+            for (int o = 0; o < outlines.Length; o++)
+            {
+                outlines[o] = query.Outline(Orientation.Judged[o]);
+            }
+
+            var candidates = new List<int>();
+            Scan(query.Key, rules.KeyDistance, outlines, rules.FarOutline, candidates);
+            foreach (int i in candidates)
+            {
+                if (_ids[i] != excludeId && DuplicateJudge.Judge(query, _signatures[i], rules) is { } match)
+                {
+                    related.Add(new RelatedDesign(_ids[i], match));
+                }
+            }
+        }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
+
+        related.Sort(static (a, b) =>
+        {
+            int c = a.Match.Relation.IsDuplicate().CompareTo(b.Match.Relation.IsDuplicate());
+            if (c != 0)
+            {
+                return -c;
+            }
+
+            c = a.Match.Distance.CompareTo(b.Match.Distance);
+            return c != 0 ? c : a.Id.CompareTo(b.Id);
+        });
+        return related;
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    private static bool AnyOutlineWithin(ReadOnlySpan<ulong> queryOutlines, ulong stored, int limit)
+    {
+        foreach (ulong outline in queryOutlines)
+        {
+            if (BitOperations.PopCount(outline ^ stored) <= limit)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void Scan(ulong key, int limit, ReadOnlySpan<ulong> outlines, int outlineLimit, List<int> hits)
+    {
+        int i = 0;
+        if (Avx2.IsSupported)
+        {
+            i = ScanAvx2(key, limit, outlines, outlineLimit, hits);
+        }
+
+        for (; i < _count; i++)
+        {
+            if (BitOperations.PopCount(_keys[i] ^ key) <= limit && AnyOutlineWithin(outlines, _outlines[i], outlineLimit))
+            {
+                hits.Add(i);
+            }
+        }
+    }
+
+    // Four keys per step: XOR, per-byte popcount by two 16-entry table lookups (vpshufb), horizontal sum per 64-bit
+    // lane (vpsadbw), compare with the limit, four-bit mask; the few keys within it have their outlines tested at once.
+    // Returns the first index not scanned.
+    private int ScanAvx2(ulong key, int limit, ReadOnlySpan<ulong> outlines, int outlineLimit, List<int> hits)
+    {
+        var table = Vector256.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+        var lowNibble = Vector256.Create((byte)0x0F);
+        var query = Vector256.Create(key);
+        var limitPlusOne = Vector256.Create(limit + 1L);
+        ref ulong keys = ref MemoryMarshal.GetArrayDataReference(_keys);
+        int end = _count - (_count % 4);
+        int i = 0;
+        for (; i < end; i += 4)
+        {
+            uint mask = WithinMask(Vector256.LoadUnsafe(ref keys, (nuint)i) ^ query, limitPlusOne, table, lowNibble);
+            while (mask != 0)
+            {
+                int hit = i + BitOperations.TrailingZeroCount(mask);
+                if (AnyOutlineWithin(outlines, _outlines[hit], outlineLimit))
+                {
+                    hits.Add(hit);
+                }
+
+                mask &= mask - 1;
+            }
+        }
+
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint WithinMask(Vector256<ulong> x, Vector256<long> limitPlusOne, Vector256<byte> table, Vector256<byte> lowNibble)
+    {
+        Vector256<byte> bytes = x.AsByte();
+        Vector256<byte> lo = bytes & lowNibble;
+        Vector256<byte> hi = Avx2.ShiftRightLogical(x.AsUInt16(), 4).AsByte() & lowNibble;
+        Vector256<byte> perByte = Avx2.Shuffle(table, lo) + Avx2.Shuffle(table, hi);
+        Vector256<long> distance = Avx2.SumAbsoluteDifferences(perByte, Vector256<byte>.Zero).AsInt64();
+        return (uint)Avx.MoveMask(Avx2.CompareGreaterThan(limitPlusOne, distance).AsDouble());
+    }
+
+    private bool RemoveLocked(Guid id)
+    {
+        if (!_positions.Remove(id, out int at))
+        {
+            return false;
+        }
+
+        // Keep the arrays dense: move the last entry into the hole.
+        int last = --_count;
+        if (at != last)
+        {
+            _keys[at] = _keys[last];
+            _outlines[at] = _outlines[last];
+            _signatures[at] = _signatures[last];
+            _ids[at] = _ids[last];
+            _positions[_ids[at]] = at;
+        }
+
+        _signatures[last] = null!;
+        _ids[last] = default;
+        return true;
+    }
+}

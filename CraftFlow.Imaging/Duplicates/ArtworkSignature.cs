@@ -1,0 +1,294 @@
+using System.Buffers.Binary;
+using CraftFlow.Imaging.Decoding;
+using CraftFlow.Imaging.Hashing;
+
+namespace CraftFlow.Imaging.Duplicates;
+
+/// <summary>
+/// The duplicate detector's view of one design, taken from its visible artwork (see <see cref="VisibleArtwork"/>) in
+/// its trimmed frame, so the canvas, the padding and what lies under transparent pixels do not count:
+/// <list type="bullet">
+/// <item><see cref="Key"/>: 64 bits from DCT magnitudes that no mirror or quarter turn changes; the index scans it.</item>
+/// <item>the outline hash in each of the eight <see cref="Orientation"/>s: DCT signs of the 64×64 ink image (PDQ-style,
+/// all eight from one DCT), median-thresholded like phash;</item>
+/// <item>a 16×16 layout of the ink, to tell apart low-detail artwork whose hashes agree by chance;</item>
+/// <item>a 4×4 grid of CIELAB colours, which is what separates a duplicate from a recolour;</item>
+/// <item>the frame's aspect ratio.</item>
+/// </list>
+/// </summary>
+public sealed class ArtworkSignature
+{
+    public const int LayoutSide = 16;
+    public const int ColourSide = 4;
+    private const int InkSide = 64;
+    private const int KeptFrequencies = 16;
+    private const byte FormatVersion = 1;
+    private const int SerializedLength = 1 + 1 + 4 + (8 * 8) + (LayoutSide * LayoutSide) + (ColourSide * ColourSide * 4);
+
+    // Frequencies (vertical, horizontal) behind the outline hash: the 64 lowest diagonals 1 ≤ v + u ≤ 10 without (5, 5),
+    // a set that transposition maps onto itself. Behind the key: |C(v,u)| + |C(u,v)| for the 64 lowest pairs u ≤ v.
+    private static readonly (int V, int U)[] OutlineFrequencies = [.. Diagonals(10, pairsOnly: false).Where(f => f != (5, 5))];
+    private static readonly (int V, int U)[] KeyFrequencies = [.. Diagonals(15, pairsOnly: true).Take(64)];
+
+    private readonly ulong[] _outlines;
+
+    private ArtworkSignature(bool isBlank, float aspect, ulong key, ulong[] outlines, byte[] layout, byte[] colours)
+    {
+        IsBlank = isBlank;
+        Aspect = aspect;
+        Key = key;
+        _outlines = outlines;
+        Layout = layout;
+        Colours = colours;
+    }
+
+    /// <summary>No visible artwork at all (an empty or single-colour canvas): such a design only ever matches byte for byte.</summary>
+    public bool IsBlank { get; }
+
+    /// <summary>Width / height of the trimmed artwork.</summary>
+    public float Aspect { get; }
+
+    /// <summary>The orientation-independent 64-bit key the index scans (stored in <c>artwork_key</c>).</summary>
+    public ulong Key { get; }
+
+    /// <summary>
+    /// The ink, 16×16, row-major, 0–255, smoothed by a 3×3 binomial filter: a crop of a few percent moves fine lines by
+    /// a cell, not the masses.
+    /// </summary>
+    internal byte[] Layout { get; }
+
+    /// <summary>Per 4×4 cell: L (0–255 for 0–100), a + 128, b + 128, and the cell's ink coverage (0–255).</summary>
+    internal byte[] Colours { get; }
+
+    /// <summary>The outline hash of the artwork turned over by <paramref name="orientation"/>.</summary>
+    public ulong Outline(Orientation orientation) => _outlines[orientation.Value];
+
+    public static ArtworkSignature Of(RgbaImage image)
+    {
+        var artwork = VisibleArtwork.Find(image);
+        if (artwork.IsBlank)
+        {
+            return new ArtworkSignature(true, 1, 0, new ulong[8], new byte[LayoutSide * LayoutSide], new byte[ColourSide * ColourSide * 4]);
+        }
+
+        var (x0, y0, x1, y1) = artwork.Frame;
+        var inkSums = IntegralImage(artwork.Ink, artwork.Width, artwork.Height);
+        var ink = Sample(inkSums, artwork.Width, artwork.Frame, InkSide);
+        var layout = Smooth(Sample(inkSums, artwork.Width, artwork.Frame, LayoutSide), LayoutSide);
+
+        Span<double> coefficients = stackalloc double[KeptFrequencies * KeptFrequencies];
+        Dct.LowFrequencies(ink, InkSide, KeptFrequencies, coefficients);
+        var outlines = new ulong[8];
+        Span<double> values = stackalloc double[64];
+        foreach (var orientation in Orientation.All)
+        {
+            for (int k = 0; k < 64; k++)
+            {
+                var (v, u) = OutlineFrequencies[k];
+                values[k] = orientation.Coefficient(coefficients, KeptFrequencies, v, u);
+            }
+
+            outlines[orientation.Value] = AboveMedian(values);
+        }
+
+        for (int k = 0; k < 64; k++)
+        {
+            var (v, u) = KeyFrequencies[k];
+            values[k] = Math.Abs(coefficients[(v * KeptFrequencies) + u]) + Math.Abs(coefficients[(u * KeptFrequencies) + v]);
+        }
+
+        float aspect = (float)(x1 - x0) / (y1 - y0);
+        return new ArtworkSignature(false, aspect, AboveMedian(values), outlines, layout, ColourGrid(artwork));
+    }
+
+    /// <summary>The form stored in <c>artwork_signature</c>; <see cref="FromBytes"/> reads it back.</summary>
+    public byte[] ToBytes()
+    {
+        var bytes = new byte[SerializedLength];
+        bytes[0] = FormatVersion;
+        bytes[1] = IsBlank ? (byte)1 : (byte)0;
+        BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(2), Aspect);
+        for (int o = 0; o < 8; o++)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(6 + (o * 8)), _outlines[o]);
+        }
+
+        Layout.CopyTo(bytes, 70);
+        Colours.CopyTo(bytes, 70 + Layout.Length);
+        return bytes;
+    }
+
+    /// <exception cref="FormatException">The bytes are not a signature of this format.</exception>
+    public static ArtworkSignature FromBytes(ulong key, ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length != SerializedLength || bytes[0] != FormatVersion)
+        {
+            throw new FormatException($"An artwork signature of format {FormatVersion} has {SerializedLength} bytes.");
+        }
+
+        var outlines = new ulong[8];
+        for (int o = 0; o < 8; o++)
+        {
+            outlines[o] = BinaryPrimitives.ReadUInt64LittleEndian(bytes[(6 + (o * 8))..]);
+        }
+
+        int layoutEnd = 70 + (LayoutSide * LayoutSide);
+        return new ArtworkSignature(
+            bytes[1] == 1, BinaryPrimitives.ReadSingleLittleEndian(bytes[2..]), key, outlines,
+            bytes[70..layoutEnd].ToArray(), bytes[layoutEnd..].ToArray());
+    }
+
+    private static IEnumerable<(int V, int U)> Diagonals(int maxSum, bool pairsOnly)
+    {
+        for (int sum = 1; sum <= maxSum; sum++)
+        {
+            for (int v = 0; v <= sum; v++)
+            {
+                int u = sum - v;
+                if (v < KeptFrequencies && u < KeptFrequencies && (!pairsOnly || v <= u))
+                {
+                    yield return (v, u);
+                }
+            }
+        }
+    }
+
+    private static ulong AboveMedian(ReadOnlySpan<double> values)
+    {
+        Span<double> sorted = stackalloc double[values.Length];
+        values.CopyTo(sorted);
+        sorted.Sort();
+        double median = (sorted[(values.Length / 2) - 1] + sorted[values.Length / 2]) / 2;
+        ulong bits = 0;
+        for (int k = 0; k < values.Length; k++)
+        {
+            if (values[k] > median)
+            {
+                bits |= 1UL << k;
+            }
+        }
+
+        return bits;
+    }
+
+    private static long[] IntegralImage(byte[] values, int width, int height)
+    {
+        var sums = new long[(width + 1) * (height + 1)];
+        for (int y = 0; y < height; y++)
+        {
+            long row = 0;
+            for (int x = 0; x < width; x++)
+            {
+                row += values[(y * width) + x];
+                sums[((y + 1) * (width + 1)) + x + 1] = sums[(y * (width + 1)) + x + 1] + row;
+            }
+        }
+
+        return sums;
+    }
+
+    /// <summary>The frame averaged into <paramref name="side"/>² cells (stretched to a square: the aspect is kept apart).</summary>
+    private static byte[] Sample(long[] sums, int width, (int X0, int Y0, int X1, int Y1) frame, int side)
+    {
+        var cells = new byte[side * side];
+        int stride = width + 1;
+        for (int cy = 0; cy < side; cy++)
+        {
+            var (ya, yb) = CellRange(frame.Y0, frame.Y1, cy, side);
+            for (int cx = 0; cx < side; cx++)
+            {
+                var (xa, xb) = CellRange(frame.X0, frame.X1, cx, side);
+                long sum = sums[(yb * stride) + xb] - sums[(ya * stride) + xb] - sums[(yb * stride) + xa] + sums[(ya * stride) + xa];
+                cells[(cy * side) + cx] = (byte)((sum + ((xb - xa) * (yb - ya) / 2)) / ((xb - xa) * (yb - ya)));
+            }
+        }
+
+        return cells;
+    }
+
+    private static byte[] Smooth(byte[] cells, int side)
+    {
+        ReadOnlySpan<int> taps = [1, 2, 1];
+        var smoothed = new byte[cells.Length];
+        for (int y = 0; y < side; y++)
+        {
+            for (int x = 0; x < side; x++)
+            {
+                int sum = 0, weight = 0;
+                for (int dy = -1; dy <= 1; dy++)
+                {
+                    for (int dx = -1; dx <= 1; dx++)
+                    {
+                        int xx = x + dx, yy = y + dy;
+                        if (xx >= 0 && xx < side && yy >= 0 && yy < side)
+                        {
+                            int w = taps[dx + 1] * taps[dy + 1];
+                            sum += w * cells[(yy * side) + xx];
+                            weight += w;
+                        }
+                    }
+                }
+
+                smoothed[(y * side) + x] = (byte)((sum + (weight / 2)) / weight);
+            }
+        }
+
+        return smoothed;
+    }
+
+    private static (int Start, int End) CellRange(int start, int end, int cell, int side)
+    {
+        int length = end - start;
+        int a = start + (int)((long)cell * length / side);
+        int b = start + (int)((long)(cell + 1) * length / side);
+        return b > a ? (a, b) : (Math.Min(a, end - 1), Math.Min(a, end - 1) + 1);
+    }
+
+    private static byte[] ColourGrid(VisibleArtwork artwork)
+    {
+        var (x0, y0, x1, y1) = artwork.Frame;
+        const int cells = ColourSide * ColourSide;
+        Span<double> weight = stackalloc double[cells];
+        Span<double> red = stackalloc double[cells];
+        Span<double> green = stackalloc double[cells];
+        Span<double> blue = stackalloc double[cells];
+        Span<long> area = stackalloc long[cells];
+        weight.Clear();
+        red.Clear();
+        green.Clear();
+        blue.Clear();
+        area.Clear();
+        for (int y = y0; y < y1; y++)
+        {
+            int cy = (int)((long)(y - y0) * ColourSide / (y1 - y0));
+            for (int x = x0; x < x1; x++)
+            {
+                int cell = (cy * ColourSide) + (int)((long)(x - x0) * ColourSide / (x1 - x0));
+                int i = (y * artwork.Width) + x;
+                double w = artwork.Ink[i];
+                area[cell]++;
+                weight[cell] += w;
+                red[cell] += w * artwork.Rgb[i * 3];
+                green[cell] += w * artwork.Rgb[(i * 3) + 1];
+                blue[cell] += w * artwork.Rgb[(i * 3) + 2];
+            }
+        }
+
+        var grid = new byte[cells * 4];
+        for (int cell = 0; cell < cells; cell++)
+        {
+            if (weight[cell] <= 0)
+            {
+                continue;
+            }
+
+            var (l, a, b) = CieLab.FromSrgb(red[cell] / weight[cell], green[cell] / weight[cell], blue[cell] / weight[cell]);
+            grid[cell * 4] = (byte)Math.Clamp(Math.Round(l * 2.55), 0, 255);
+            grid[(cell * 4) + 1] = (byte)Math.Clamp(Math.Round(a) + 128, 0, 255);
+            grid[(cell * 4) + 2] = (byte)Math.Clamp(Math.Round(b) + 128, 0, 255);
+            grid[(cell * 4) + 3] = (byte)Math.Clamp(Math.Round(weight[cell] / Math.Max(1, area[cell])), 0, 255);
+        }
+
+        return grid;
+    }
+}

@@ -1,0 +1,130 @@
+using CraftFlow.Data.Entities;
+using CraftFlow.Data.Jobs;
+using CraftFlow.Data.Storage;
+using CraftFlow.Imaging;
+using CraftFlow.Tests.Imaging;
+using CraftFlow.Tests.Jobs;
+using CraftFlow.Worker.Designs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace CraftFlow.Tests.Duplicates;
+
+/// <summary>Two Worker processes (each with its own index cache) judging two near-duplicates at the same moment.</summary>
+public sealed class ConcurrentJudgementTests(JobQueueFixture database) : IClassFixture<JobQueueFixture>, IDisposable
+{
+    private readonly string _blobRoot = Directory.CreateTempSubdirectory("craftflow-judgement-").FullName;
+
+    [Fact]
+    public async Task Two_near_duplicates_judged_at_once_by_two_workers_are_not_both_originals()
+    {
+        await database.ResetAsync();
+        var blobs = new FileSystemBlobStore(Options.Create(new StorageOptions { Path = _blobRoot }));
+        var original = await File.ReadAllBytesAsync(ImagehashFixtures.PathOf("images/base06.png"));
+        var resized = await File.ReadAllBytesAsync(ImagehashFixtures.PathOf("images/base06__resize50.png"));
+        for (int round = 0; round < 3; round++)
+        {
+            // Each judgement waits (a bounded time) for the other one to arrive too: without the per-user lock both
+            // would then judge before either recorded its outcome; with it, the second waits for the first's record.
+            var rendezvous = new Rendezvous(2, TimeSpan.FromSeconds(2));
+            var workers = new[] { CreateWorker(blobs, rendezvous), CreateWorker(blobs, rendezvous) };
+            var (user, batch, designs) = await SeedAsync(blobs, original, resized);
+
+            // Both processes have the user's (empty) index loaded already, as after an earlier upload.
+            foreach (var worker in workers)
+            {
+                await worker.Indexes.GetCurrentAsync(user, CancellationToken.None);
+            }
+
+            var jobs = designs.Select(id => ToJob(Assert.Single(ProcessDesignBatchJob.Create(user, batch, [id])))).ToList();
+            await Task.WhenAll(workers.Zip(jobs).Select(pair => Task.Run(() => pair.First.Handler.HandleAsync(pair.Second, CancellationToken.None))));
+
+            await using var db = database.CreateDbContext();
+            var rows = await db.DesignImages.Where(d => d.UserId == user).ToListAsync();
+            var originals = rows.Where(d => d.Status == DesignStatus.Processed).ToList();
+            var duplicate = Assert.Single(rows, d => d.Status == DesignStatus.Duplicate);
+            Assert.Equal(Assert.Single(originals).Id, duplicate.DuplicateOfId);
+            Assert.Equal("duplicate", duplicate.Relation);
+            Assert.Equal(duplicate.DuplicateOfId, duplicate.RelatedDesignId);
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_blobRoot, recursive: true);
+
+    private (ProcessDesignBatchHandler Handler, UserArtworkIndexCache Indexes) CreateWorker(IBlobStore blobs, Rendezvous rendezvous)
+    {
+        var indexes = new UserArtworkIndexCache(database.DataSource, TimeProvider.System);
+        var imaging = new ImagingOptions();
+        var processor = new ImagingDesignProcessor(
+            blobs, database.DataSource, indexes, new AnalysisGate(imaging), Options.Create(imaging), NullLogger<ImagingDesignProcessor>.Instance);
+        var handler = new ProcessDesignBatchHandler(
+            database.DataSource, new MeetingProcessor(processor, rendezvous), new UserJudgementLock(database.DataSource),
+            new CraftFlow.Caching.CacheInvalidation(new ZiggyCreatures.Caching.Fusion.FusionCache(new ZiggyCreatures.Caching.Fusion.FusionCacheOptions())),
+            TimeProvider.System, NullLogger<ProcessDesignBatchHandler>.Instance);
+        return (handler, indexes);
+    }
+
+    private async Task<(Guid User, Guid Batch, Guid[] Designs)> SeedAsync(IBlobStore blobs, params byte[][] files)
+    {
+        await using var db = database.CreateDbContext();
+        var user = new User { Email = $"{Guid.NewGuid():N}@example.com", PasswordHash = "x" };
+        var batch = new UploadBatch { UserId = user.Id, TotalFiles = files.Length, Received = files.Length };
+        db.Users.Add(user);
+        db.UploadBatches.Add(batch);
+        var designs = new List<DesignImage>();
+        foreach (var file in files)
+        {
+            var blob = await blobs.PutAsync(new MemoryStream(file), long.MaxValue, CancellationToken.None);
+            designs.Add(new DesignImage
+            {
+                UserId = user.Id,
+                UploadBatchId = batch.Id,
+                Title = $"design {designs.Count}",
+                OriginalFileName = $"d{designs.Count}.png",
+                ContentType = "image/png",
+                FileSize = file.Length,
+                Sha256 = blob.Sha256,
+            });
+        }
+
+        db.DesignImages.AddRange(designs);
+        await db.SaveChangesAsync();
+        return (user.Id, batch.Id, designs.Select(d => d.Id).ToArray());
+    }
+
+    private sealed class Rendezvous(int parties, TimeSpan patience)
+    {
+        private readonly CountdownEvent _arrivals = new(parties);
+
+        public void Arrive()
+        {
+            _arrivals.Signal();
+            _arrivals.Wait(patience);
+        }
+    }
+
+    private sealed class MeetingProcessor(IDesignProcessor inner, Rendezvous rendezvous) : IDesignProcessor
+    {
+        public async Task<AnalyzedDesign> AnalyzeAsync(DesignToProcess design, CancellationToken cancellationToken)
+        {
+            var analyzed = await inner.AnalyzeAsync(design, cancellationToken);
+            return new AnalyzedDesign(async ct =>
+            {
+                await Task.Run(rendezvous.Arrive, ct);
+                return await analyzed.JudgeAsync(ct);
+            });
+        }
+    }
+
+    private static Job ToJob(NewJob job) => new()
+    {
+        Id = job.Id,
+        Queue = job.Queue,
+        Kind = job.Kind,
+        Payload = job.Payload,
+        UserId = job.UserId,
+        State = JobState.Running,
+        Attempt = 1,
+    };
+}

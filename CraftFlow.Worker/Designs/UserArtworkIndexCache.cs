@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+using CraftFlow.Data.Entities;
+using CraftFlow.Imaging.Duplicates;
+using Npgsql;
+
+namespace CraftFlow.Worker.Designs;
+
+/// <summary>
+/// Each user's designs as an in-memory <see cref="ArtworkIndex"/> (a scan of a million keys takes about a
+/// millisecond), loaded once with one indexed query and brought up to date before every judgement with the rows
+/// changed since (designs other Worker processes recorded, designs deleted). Callers hold the user's
+/// <see cref="UserJudgementLock"/>, so what the other processes judged before is committed and visible.
+/// </summary>
+public sealed class UserArtworkIndexCache(NpgsqlDataSource dataSource, TimeProvider timeProvider) : IDisposable
+{
+    /// <summary>How far back a refresh reads before its last one: room for clock differences between processes.</summary>
+    public static readonly TimeSpan ClockAllowance = TimeSpan.FromMinutes(5);
+
+    private readonly ConcurrentDictionary<Guid, Lazy<Task<Entry>>> _entries = new();
+
+    /// <summary>The user's index, with every design recorded before the call.</summary>
+    public async Task<ArtworkIndex> GetCurrentAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        var lazy = _entries.GetOrAdd(userId, id => new Lazy<Task<Entry>>(() => LoadAsync(id, CancellationToken.None)));
+        Entry entry;
+        try
+        {
+            entry = await lazy.Value.WaitAsync(cancellationToken);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            _entries.TryRemove(new KeyValuePair<Guid, Lazy<Task<Entry>>>(userId, lazy));
+            throw;
+        }
+
+        await entry.Refresh.WaitAsync(cancellationToken);
+        try
+        {
+            var since = entry.SyncedAt - ClockAllowance;
+            var now = timeProvider.GetUtcNow();
+            await ReadAsync(entry.Index, userId, since, cancellationToken);
+            entry.SyncedAt = now;
+        }
+        finally
+        {
+            entry.Refresh.Release();
+        }
+
+        return entry.Index;
+    }
+
+    public void Dispose()
+    {
+        foreach (var entry in _entries.Values.Where(e => e.IsValueCreated && e.Value.IsCompletedSuccessfully))
+        {
+            entry.Value.Result.Index.Dispose();
+            entry.Value.Result.Refresh.Dispose();
+        }
+
+        _entries.Clear();
+    }
+
+    private async Task<Entry> LoadAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        var loadedAt = timeProvider.GetUtcNow();
+        var index = new ArtworkIndex();
+        await ReadAsync(index, userId, since: null, cancellationToken);
+        return new Entry(index) { SyncedAt = loadedAt };
+    }
+
+    /// <summary>
+    /// The whole index (idx_design_images_user_artwork covers that query), or the rows changed since a time: those
+    /// recorded are added, those deleted removed. A design still being processed has no key yet and is left alone,
+    /// since this process may have judged it a moment ago.
+    /// </summary>
+    private async Task ReadAsync(ArtworkIndex index, Guid userId, DateTimeOffset? since, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(since is null
+            ? """
+              SELECT id, true, artwork_key, artwork_signature FROM design_images
+              WHERE user_id = $1 AND is_active = true AND artwork_key IS NOT NULL
+              """
+            : """
+              SELECT id, is_active, artwork_key, artwork_signature FROM design_images
+              WHERE user_id = $1 AND updated_at >= $2
+              """);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = userId });
+        if (since is { } from)
+        {
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = from });
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var id = reader.GetGuid(0);
+            if (!reader.GetBoolean(1))
+            {
+                index.Remove(id);
+            }
+            else if (!reader.IsDBNull(2) && !reader.IsDBNull(3))
+            {
+                index.Add(id, ArtworkSignature.FromBytes(HashBits.FromStored(reader.GetInt64(2)), reader.GetFieldValue<byte[]>(3)));
+            }
+        }
+    }
+
+    private sealed class Entry(ArtworkIndex index)
+    {
+        public ArtworkIndex Index { get; } = index;
+
+        public SemaphoreSlim Refresh { get; } = new(1, 1);
+
+        public DateTimeOffset SyncedAt { get; set; }
+    }
+}

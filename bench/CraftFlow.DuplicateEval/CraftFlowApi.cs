@@ -11,7 +11,7 @@ public sealed record DesignHashes(string Phash, string Ahash, string Dhash, stri
 /// detector's newer fields; an API without them is read through <see cref="EffectiveRelation"/>, from the status.
 /// </summary>
 public sealed record DesignRecord(
-    Guid Id, string OriginalFileName, string Status, Guid? DuplicateOfId, int? DuplicateDistance, DesignHashes? Hashes,
+    Guid Id, string OriginalFileName, string Status, Guid? DuplicateOfId, DesignHashes? Hashes,
     string? Relation, Guid? RelatedDesignId)
 {
     public string? EffectiveRelation => Relation ?? (Status == "duplicate" ? Relations.Duplicate : null);
@@ -83,7 +83,7 @@ public sealed class CraftFlowApi(HttpClient http)
         return designs;
     }
 
-    public sealed record UploadAccepted(Guid BatchId, IReadOnlyList<Guid> DesignIds, IReadOnlyList<RefusedFile> RefusedFiles);
+    public sealed record UploadAccepted(Guid BatchId, IReadOnlyList<RefusedFile> RefusedFiles);
 
     public sealed record UploadBatch(int TotalFiles, int Processed, int Duplicates, int Failed, int Pending, string Status);
 

@@ -34,9 +34,9 @@ public static class Roles
 /// </summary>
 public sealed class DuplicateSet
 {
-    public const string ManifestFileName = "manifest.json";
+    private const string ManifestFileName = "manifest.json";
 
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

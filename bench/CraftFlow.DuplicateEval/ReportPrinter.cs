@@ -60,9 +60,6 @@ public static class ReportPrinter
         output.WriteLine(GoalsLine(craftFlow));
     }
 
-    public static bool GoalsMet(SystemScore score)
-        => score.Kinds.All(k => k.Recall >= RecallGoal) && score.FalseDuplicateRate <= FalseDuplicateGoal && score.ColourVariantRate >= ColourVariantGoal;
-
     private static string GoalsLine(SystemScore score)
     {
         var unmet = score.Kinds.Where(k => k.Recall < RecallGoal).Select(k => $"{k.Kind} recall {Percent(k.Recall)}").ToList();

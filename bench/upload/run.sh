@@ -19,30 +19,14 @@ case "$IMAGES" in
 esac
 PER_REQUEST=50   # Uploads__MaxFilesPerUpload
 WORKER_CONCURRENCY=${WORKER_CONCURRENCY:-2}
-REDIS=${REDIS:-1}
 DEADLINE_SECONDS=${DEADLINE_SECONDS:-300}
 PY_PIL=/usr/bin/python3   # Debian's python3 has Pillow; the python3 first on PATH may not
 
-work=$(mktemp -d /tmp/craftflow-upload-XXXX)
-chmod 755 "$work"
-pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# shellcheck source=../lib/services.sh
+. bench/lib/services.sh
+services_init craftflow-upload
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-
-pg_port=$(free_port)
-api_port=$(free_port)
-worker_port=$(free_port)
-mkdir -p "$work/pg" && { [ "$(id -u)" != 0 ] || chown postgres: "$work/pg"; }
-cleanup() {
-  # Stop the services first (they hold database connections), wait for them, then PostgreSQL.
-  for pid in ${worker_pid:-} ${api_pid:-} ${redis_pid:-}; do kill "$pid" 2>/dev/null || true; done
-  for pid in ${worker_pid:-} ${api_pid:-} ${redis_pid:-}; do wait "$pid" 2>/dev/null || true; done
-  as_pg "$pgbin/pg_ctl" -D "$work/pg" -m fast stop >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 if [ "$IMAGES" != jpeg ] && [ ! -d /usr/share/openclipart/png ]; then
   echo "openclipart-png is missing: apt-get install -y openclipart-png"; exit 1
@@ -64,44 +48,9 @@ esac
 files=("$work"/images/*)
 du -sh "$work/images" | awk '{print "   " $1 " in total"}'
 
-echo "== building (Release)"
-for project in CraftFlow.Api CraftFlow.Worker CraftFlow.MigrationService; do
-  dotnet build "$project" -c Release -v q -nologo >/dev/null
-done
-
-echo "== postgres on 127.0.0.1:$pg_port"
-as_pg "$pgbin/initdb" -D "$work/pg" -U postgres --auth=trust --no-sync >/dev/null
-as_pg "$pgbin/pg_ctl" -D "$work/pg" -l "$work/pg/log" -o "-p $pg_port -h 127.0.0.1 -k $work/pg -c shared_buffers=256MB" -w start >/dev/null
-conn="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=craftflowdb"
-ConnectionStrings__craftflowdb="$conn" dotnet CraftFlow.MigrationService/bin/Release/net10.0/CraftFlow.MigrationService.dll >/dev/null
-
-services_env=(ConnectionStrings__craftflowdb="$conn" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning
-  STORAGE_PATH="$work/blobs")
-if [ "$REDIS" = 1 ]; then
-  redis_port=$(free_port)
-  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >/dev/null 2>&1 &
-  redis_pid=$!
-  for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-  services_env+=(ConnectionStrings__cache="127.0.0.1:$redis_port")
-fi
-
-echo "== api on :$api_port, worker on :$worker_port (WORKER_CONCURRENCY=$WORKER_CONCURRENCY, redis: $REDIS)"
-env "${services_env[@]}" ASPNETCORE_URLS="http://127.0.0.1:$api_port" \
-  dotnet CraftFlow.Api/bin/Release/net10.0/CraftFlow.Api.dll > "$work/api.log" 2>&1 &
-api_pid=$!
-# env execs dotnet, so $! is the Worker's own pid: its /proc status gives the peak RSS (VmHWM).
-env "${services_env[@]}" ASPNETCORE_URLS="http://127.0.0.1:$worker_port" WORKER_CONCURRENCY="$WORKER_CONCURRENCY" \
-  dotnet CraftFlow.Worker/bin/Release/net10.0/CraftFlow.Worker.dll > "$work/worker.log" 2>&1 &
-worker_pid=$!
-for port in "$api_port" "$worker_port"; do
-  for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$port/alive" >/dev/null && break; sleep 0.2; done
-  curl -sf "http://127.0.0.1:$port/alive" >/dev/null || { echo "service on :$port did not start"; tail -n 40 "$work"/*.log; exit 1; }
-done
-
-api="http://127.0.0.1:$api_port"
-token=$(curl -sf -X POST "$api/api/auth/register" -H 'Content-Type: application/json' \
-  -d "{\"email\":\"bench-$$@example.com\",\"password\":\"bench-password-123\"}" |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["token"]["token"])')
+services_build
+services_start
+token=$(services_register_user)
 rss_before=$(awk '/VmRSS/ {print $2}' "/proc/$worker_pid/status")
 cpu_seconds() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$1/stat"; }   # utime + stime, clock ticks of 1/100 s
 worker_cpu_before=$(cpu_seconds "$worker_pid")

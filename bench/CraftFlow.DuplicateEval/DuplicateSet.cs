@@ -7,7 +7,7 @@ namespace CraftFlow.DuplicateEval;
 public sealed record SetParameters(string Source, int Bases, int Distractors, int Seed)
 {
     /// <summary>Bumped whenever the selection or a variant kind changes, so that an older cached set is rebuilt.</summary>
-    public int Format { get; init; } = 1;
+    public int Format { get; init; } = 2;
 }
 
 /// <summary>One file of the set. <see cref="Kind"/> and <see cref="BaseFile"/> are set for variants and colour variants.</summary>

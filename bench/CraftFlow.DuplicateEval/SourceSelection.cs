@@ -24,7 +24,7 @@ public static class SourceSelection
 
     /// <summary>
     /// Re-uploads and near-copies are skipped: files whose 16×16 thumbnails of the visible artwork, straight or
-    /// mirrored, differ from an already chosen file's by at most these mean absolute differences (0–255) in alpha and
+    /// mirrored or turned a quarter, differ from an already chosen file's by at most these mean absolute differences (0–255) in alpha and
     /// in luminance on white, with nearly the same aspect ratio of the artwork box. On openclipart that catches the
     /// same file under two paths, left and right versions of one arrow, the same art in another colour, and families
     /// of one drawing with a small local edit (a tear on a smiley, a clock's hand, a bow tie): edits no bigger than
@@ -176,16 +176,26 @@ public static class SourceSelection
 
         public bool IsNearlyIdentical(Thumbnail other)
         {
-            var ratio = AspectRatio / other.AspectRatio;
-            if (ratio > NearIdenticalAspectRatio || ratio < 1 / NearIdenticalAspectRatio)
+            const int last = ThumbnailSide - 1;
+            if (SimilarAspect(AspectRatio, other.AspectRatio)
+                && (Matches(other, static (x, y) => (x, y)) || Matches(other, static (x, y) => (last - x, y))))
             {
-                return false;
+                return true;
             }
 
-            return Matches(other, mirrored: false) || Matches(other, mirrored: true);
+            // A quarter turn either way: the evaluation counts a rotated upload as a duplicate too.
+            return SimilarAspect(AspectRatio, 1 / other.AspectRatio)
+                && (Matches(other, static (x, y) => (y, last - x)) || Matches(other, static (x, y) => (last - y, x)));
         }
 
-        private bool Matches(Thumbnail other, bool mirrored)
+        private static bool SimilarAspect(double mine, double theirs)
+        {
+            var ratio = mine / theirs;
+            return ratio <= NearIdenticalAspectRatio && ratio >= 1 / NearIdenticalAspectRatio;
+        }
+
+        /// <summary>Whether <paramref name="other"/>, read at <paramref name="source"/>(x, y) for each of this thumbnail's cells, is nearly this one.</summary>
+        private bool Matches(Thumbnail other, Func<int, int, (int X, int Y)> source)
         {
             double alphaDifference = 0, luminanceDifference = 0;
             for (int y = 0; y < ThumbnailSide; y++)
@@ -193,7 +203,8 @@ public static class SourceSelection
                 for (int x = 0; x < ThumbnailSide; x++)
                 {
                     int mine = (y * ThumbnailSide) + x;
-                    int theirs = (y * ThumbnailSide) + (mirrored ? ThumbnailSide - 1 - x : x);
+                    var (tx, ty) = source(x, y);
+                    int theirs = (ty * ThumbnailSide) + tx;
                     alphaDifference += Math.Abs(Alpha[mine] - other.Alpha[theirs]);
                     luminanceDifference += Math.Abs(Luminance[mine] - other.Luminance[theirs]);
                 }

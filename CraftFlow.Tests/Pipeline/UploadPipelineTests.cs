@@ -60,9 +60,13 @@ public sealed class UploadPipelineTests(UploadPipelineTests.Fixture fixture) : I
         Assert.Equal("WEBP", System.Text.Encoding.ASCII.GetString(webp, 8, 4));
 
         var duplicates = await ApiFixture.ReadJsonAsync(await client.GetAsync($"/api/designs/{originalDesign.GetProperty("id").GetGuid()}/duplicates"));
-        var ids = duplicates.EnumerateArray().Select(d => d.GetProperty("design_id").GetGuid()).ToList();
-        Assert.Contains(resizedDesign.GetProperty("id").GetGuid(), ids);
-        Assert.Contains(copy.GetProperty("id").GetGuid(), ids);
+        var relations = duplicates.EnumerateArray().ToDictionary(d => d.GetProperty("design_id").GetGuid(), d => d.GetProperty("relation").GetString());
+        Assert.Equal("duplicate", relations[resizedDesign.GetProperty("id").GetGuid()]);
+        Assert.Equal("exact", relations[copy.GetProperty("id").GetGuid()]);
+        Assert.Equal("duplicate", resizedDesign.GetProperty("relation").GetString());
+        Assert.Equal(originalDesign.GetProperty("id").GetGuid(), resizedDesign.GetProperty("related_design_id").GetGuid());
+        Assert.Equal("exact", copy.GetProperty("relation").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, originalDesign.GetProperty("relation").ValueKind);
     }
 
     [Fact]
@@ -106,6 +110,7 @@ public sealed class UploadPipelineTests(UploadPipelineTests.Fixture fixture) : I
         Assert.True(body.GetProperty("is_duplicate").GetBoolean());
         var match = Assert.Single(body.GetProperty("matches").EnumerateArray());
         Assert.False(match.GetProperty("exact_bytes").GetBoolean());
+        Assert.Equal("duplicate", match.GetProperty("relation").GetString());
         Assert.True(match.GetProperty("phash_distance").GetInt32() <= 10 || match.GetProperty("dhash_distance").GetInt32() <= 10);
         var reference = ImagehashFixtures.Images.Single(i => Path.GetFileName(i.File) == "base07__watermark.png");
         Assert.Equal(reference.Hashes["phash"], body.GetProperty("hashes").GetProperty("phash").GetString());

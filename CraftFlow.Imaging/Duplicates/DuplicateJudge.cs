@@ -17,6 +17,9 @@ public readonly record struct ArtworkMatch(
 /// </summary>
 public static class DuplicateJudge
 {
+    // The central half of the layout, on both axes: where designs built on one template differ.
+    private const int InteriorStart = ArtworkSignature.LayoutSide / 4, InteriorEnd = ArtworkSignature.LayoutSide * 3 / 4;
+
     /// <summary>Whether <paramref name="stored"/> can be related to <paramref name="query"/> at all: the index's scan condition.</summary>
     public static bool IsCandidate(ulong queryKey, ulong storedKey, DuplicateRules rules)
         => BitOperations.PopCount(queryKey ^ storedKey) <= rules.KeyDistance;
@@ -44,7 +47,8 @@ public static class DuplicateJudge
             }
 
             double correlation = LayoutCorrelation(query, stored, orientation);
-            if (correlation < required)
+            if (correlation < required
+                || LayoutCorrelation(query, stored, orientation, InteriorStart, InteriorEnd) < rules.InteriorLayoutCorrelation)
             {
                 continue;
             }
@@ -77,12 +81,16 @@ public static class DuplicateJudge
 
     /// <summary>Pearson correlation of the stored layout with the query's turned over by <paramref name="orientation"/>.</summary>
     public static double LayoutCorrelation(ArtworkSignature query, ArtworkSignature stored, Orientation orientation)
+        => LayoutCorrelation(query, stored, orientation, 0, ArtworkSignature.LayoutSide);
+
+    /// <summary>The same over the central cells only (from <paramref name="start"/> to <paramref name="end"/> on both axes).</summary>
+    private static double LayoutCorrelation(ArtworkSignature query, ArtworkSignature stored, Orientation orientation, int start, int end)
     {
         const int side = ArtworkSignature.LayoutSide;
         long sumQ = 0, sumS = 0, sumQQ = 0, sumSS = 0, sumQS = 0;
-        for (int y = 0; y < side; y++)
+        for (int y = start; y < end; y++)
         {
-            for (int x = 0; x < side; x++)
+            for (int x = start; x < end; x++)
             {
                 var (sx, sy) = orientation.Source(x, y, side);
                 int q = query.Layout[(sy * side) + sx];
@@ -95,7 +103,7 @@ public static class DuplicateJudge
             }
         }
 
-        const double n = side * side;
+        double n = (end - start) * (end - start);
         double covariance = sumQS - (sumQ * (double)sumS / n);
         double varianceQ = sumQQ - (sumQ * (double)sumQ / n), varianceS = sumSS - (sumS * (double)sumS / n);
 

@@ -6,12 +6,14 @@ namespace CraftFlow.Imaging.Duplicates;
 /// when, in one of the <see cref="Orientation.Judged"/> orientations, the aspect ratios differ by at most
 /// <see cref="AspectRatio"/> and the outline hashes are close with layouts that agree: within
 /// <see cref="CloseOutline"/> bits at a layout correlation of <see cref="CloseLayoutCorrelation"/>, or within
-/// <see cref="FarOutline"/> bits at <see cref="FarLayoutCorrelation"/> (a crop moves the outline more than the masses).
+/// <see cref="FarOutline"/> bits at <see cref="FarLayoutCorrelation"/> (a crop moves the outline more than the masses),
+/// and the central half of the layouts correlating at <see cref="InteriorLayoutCorrelation"/> (two designs built on one
+/// template, a warning triangle or a badge with another symbol inside, agree everywhere but there).
 /// It is a duplicate rather than a colour variant when the colours differ by at most <see cref="ColourDistance"/>
 /// (mean CIELAB difference, lightness at half weight).
 /// </summary>
 /// <remarks>
-/// Chosen on an openclipart-png set (150 designs with 11 kinds of variants and their colour variants, 400 other
+/// Chosen on openclipart-png sets (150 designs with 11 kinds of variants and their colour variants, 400–600 other
 /// designs) as the best trade between the weakest kind's recall and false duplicates; bench/duplicates measures them
 /// through the API and the Worker (README).
 /// </remarks>
@@ -28,6 +30,8 @@ public sealed record DuplicateRules
     public int FarOutline { get; init; } = 24;
 
     public double FarLayoutCorrelation { get; init; } = 0.85;
+
+    public double InteriorLayoutCorrelation { get; init; } = 0.5;
 
     public double AspectRatio { get; init; } = 1.3;
 

@@ -37,7 +37,7 @@ public sealed class ConcurrentJudgementTests(JobQueueFixture database) : IClassF
                 await worker.Indexes.GetCurrentAsync(user, CancellationToken.None);
             }
 
-            var jobs = designs.Select(id => ToJob(Assert.Single(ProcessDesignBatchJob.Create(user, batch, [id])))).ToList();
+            var jobs = designs.Select(id => ProcessDesignBatchHandlerTests.ToJob(Assert.Single(ProcessDesignBatchJob.Create(user, batch, [id])))).ToList();
             await Task.WhenAll(workers.Zip(jobs).Select(pair => Task.Run(() => pair.First.Handler.HandleAsync(pair.Second, CancellationToken.None))));
 
             await using var db = database.CreateDbContext();
@@ -116,15 +116,4 @@ public sealed class ConcurrentJudgementTests(JobQueueFixture database) : IClassF
             });
         }
     }
-
-    private static Job ToJob(NewJob job) => new()
-    {
-        Id = job.Id,
-        Queue = job.Queue,
-        Kind = job.Kind,
-        Payload = job.Payload,
-        UserId = job.UserId,
-        State = JobState.Running,
-        Attempt = 1,
-    };
 }

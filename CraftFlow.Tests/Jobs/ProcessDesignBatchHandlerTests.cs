@@ -165,7 +165,8 @@ public sealed class ProcessDesignBatchHandlerTests(JobQueueFixture database) : I
         }
     }
 
-    private static Job ToJob(NewJob job) => new()
+    /// <summary>A job as a consumer hands it to its handler (claimed, first attempt).</summary>
+    internal static Job ToJob(NewJob job) => new()
     {
         Id = job.Id,
         Queue = job.Queue,

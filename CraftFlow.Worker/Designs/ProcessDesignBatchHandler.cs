@@ -38,7 +38,6 @@ public sealed partial class ProcessDesignBatchHandler(
         var lastAttempt = job.Attempt >= job.MaxAttempts;
         await MarkProcessingAsync(designs, cancellationToken);
         var outcomes = new List<(DesignToProcess Design, DesignProcessingResult Result)>(designs.Count);
-        bool recorded = false;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var throttle = new SemaphoreSlim(AnalysesInFlight);
         var analyses = designs.Select(design => AnalyzeAsync(design, throttle, lastAttempt, stop.Token)).ToList();
@@ -64,42 +63,13 @@ public sealed partial class ProcessDesignBatchHandler(
                 }
             }
 
-            await using (await judgementLock.AcquireAsync(designs.Select(d => d.UserId), cancellationToken))
-            {
-                foreach (var (design, analysis) in analyzed)
-                {
-                    DesignProcessingResult result;
-                    try
-                    {
-                        result = await analysis.JudgeAsync(cancellationToken);
-                    }
-                    catch (Exception ex) when (lastAttempt && ex is not OperationCanceledException)
-                    {
-                        result = DesignProcessingResult.Failed($"Processing failed: {ex.Message}");
-                    }
-
-                    outcomes.Add((design, result));
-                }
-
-                if (outcomes.Count > 0)
-                {
-                    await RecordAndLogAsync(outcomes, CancellationToken.None);
-                    recorded = true;
-                }
-            }
-
+            await JudgeAndRecordAsync(analyzed, outcomes, lastAttempt, cancellationToken);
             failure?.Throw();
         }
         finally
         {
             await stop.CancelAsync();
             await Task.WhenAll(analyses.Select(a => a.ContinueWith(static _ => { }, TaskScheduler.Default)));
-
-            // A judgement that failed half-way: keep the outcomes before it (they are in the index already).
-            if (!recorded && outcomes.Count > 0)
-            {
-                await RecordAndLogAsync(outcomes, CancellationToken.None);
-            }
 
             // The API's cached reads of these designs and of the gallery now show the old status: once per user and job.
             foreach (var user in outcomes.GroupBy(o => o.Design.UserId))
@@ -124,6 +94,47 @@ public sealed partial class ProcessDesignBatchHandler(
         finally
         {
             throttle.Release();
+        }
+    }
+
+    /// <summary>
+    /// Under the users' lock, the judgements in upload order, then one record of their outcomes before the lock goes,
+    /// also when a judgement failed half-way: the outcomes before it are in the index already, and another process
+    /// judging next must see them.
+    /// </summary>
+    private async Task JudgeAndRecordAsync(
+        List<(DesignToProcess Design, AnalyzedDesign Analysis)> analyzed, List<(DesignToProcess Design, DesignProcessingResult Result)> outcomes,
+        bool lastAttempt, CancellationToken cancellationToken)
+    {
+        if (analyzed.Count == 0)
+        {
+            return;
+        }
+
+        await using var held = await judgementLock.AcquireAsync(analyzed.Select(a => a.Design.UserId), cancellationToken);
+        try
+        {
+            foreach (var (design, analysis) in analyzed)
+            {
+                DesignProcessingResult result;
+                try
+                {
+                    result = await analysis.JudgeAsync(cancellationToken);
+                }
+                catch (Exception ex) when (lastAttempt && ex is not OperationCanceledException)
+                {
+                    result = DesignProcessingResult.Failed($"Processing failed: {ex.Message}");
+                }
+
+                outcomes.Add((design, result));
+            }
+        }
+        finally
+        {
+            if (outcomes.Count > 0)
+            {
+                await RecordAndLogAsync(outcomes, CancellationToken.None);
+            }
         }
     }
 

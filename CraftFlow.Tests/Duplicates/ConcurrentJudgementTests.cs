@@ -50,16 +50,47 @@ public sealed class ConcurrentJudgementTests(JobQueueFixture database) : IClassF
         }
     }
 
+    [Fact]
+    public async Task A_design_deleted_since_the_index_was_loaded_is_no_longer_anyones_original()
+    {
+        await database.ResetAsync();
+        var blobs = new FileSystemBlobStore(Options.Create(new StorageOptions { Path = _blobRoot }));
+        var original = await File.ReadAllBytesAsync(ImagehashFixtures.PathOf("images/base06.png"));
+        var resized = await File.ReadAllBytesAsync(ImagehashFixtures.PathOf("images/base06__resize50.png"));
+        var worker = CreateWorker(blobs, rendezvous: null);
+        var (user, batch, designs) = await SeedAsync(blobs, original, resized);
+        var jobs = designs.Select(id => ProcessDesignBatchHandlerTests.ToJob(Assert.Single(ProcessDesignBatchJob.Create(user, batch, [id])))).ToList();
+        await worker.Handler.HandleAsync(jobs[0], CancellationToken.None);
+
+        // Deleted as the API deletes (its timestamp interceptor moves updated_at) while this worker keeps its index.
+        await using (var db = database.CreateDbContext())
+        {
+            var first = await db.DesignImages.SingleAsync(d => d.Id == designs[0]);
+            first.IsActive = false;
+            first.UpdatedAt = DateTimeOffset.UtcNow;
+            await db.SaveChangesAsync();
+        }
+
+        await worker.Handler.HandleAsync(jobs[1], CancellationToken.None);
+
+        await using var check = database.CreateDbContext();
+        var second = await check.DesignImages.SingleAsync(d => d.Id == designs[1]);
+        Assert.Equal(DesignStatus.Processed, second.Status);
+        Assert.Null(second.Relation);
+        Assert.Null(second.DuplicateOfId);
+    }
+
     public void Dispose() => Directory.Delete(_blobRoot, recursive: true);
 
-    private (ProcessDesignBatchHandler Handler, UserArtworkIndexCache Indexes) CreateWorker(IBlobStore blobs, Rendezvous rendezvous)
+    private (ProcessDesignBatchHandler Handler, UserArtworkIndexCache Indexes) CreateWorker(IBlobStore blobs, Rendezvous? rendezvous)
     {
-        var indexes = new UserArtworkIndexCache(database.DataSource, TimeProvider.System);
+        var judgementLock = new UserJudgementLock(database.DataSource);
+        var indexes = new UserArtworkIndexCache(database.DataSource, judgementLock, TimeProvider.System);
         var imaging = new ImagingOptions();
         var processor = new ImagingDesignProcessor(
             blobs, database.DataSource, indexes, new AnalysisGate(imaging), Options.Create(imaging), NullLogger<ImagingDesignProcessor>.Instance);
         var handler = new ProcessDesignBatchHandler(
-            database.DataSource, new MeetingProcessor(processor, rendezvous), new UserJudgementLock(database.DataSource),
+            database.DataSource, rendezvous is null ? processor : new MeetingProcessor(processor, rendezvous), judgementLock,
             new CraftFlow.Caching.CacheInvalidation(new ZiggyCreatures.Caching.Fusion.FusionCache(new ZiggyCreatures.Caching.Fusion.FusionCacheOptions())),
             TimeProvider.System, NullLogger<ProcessDesignBatchHandler>.Instance);
         return (handler, indexes);

@@ -7,14 +7,15 @@ namespace CraftFlow.Worker.Designs;
 
 /// <summary>
 /// Each user's designs as an in-memory <see cref="ArtworkIndex"/> (a scan of a million keys takes about a
-/// millisecond), loaded once with one indexed query and brought up to date before every judgement with the rows
-/// changed since (designs other Worker processes recorded, designs deleted). Callers hold the user's
-/// <see cref="UserJudgementLock"/>, so what the other processes judged before is committed and visible.
+/// millisecond), loaded once with one indexed query and brought up to date once per hold of the user's
+/// <see cref="UserJudgementLock"/> with the rows changed since (designs other Worker processes recorded, designs
+/// deleted). Callers hold that lock, so what the other processes judged before is committed and visible, and nothing
+/// more is recorded by them until it is released.
 /// </summary>
-public sealed class UserArtworkIndexCache(NpgsqlDataSource dataSource, TimeProvider timeProvider) : IDisposable
+public sealed class UserArtworkIndexCache(NpgsqlDataSource dataSource, UserJudgementLock judgementLock, TimeProvider timeProvider) : IDisposable
 {
-    /// <summary>How far back a refresh reads before its last one: room for clock differences between processes.</summary>
-    public static readonly TimeSpan ClockAllowance = TimeSpan.FromMinutes(5);
+    // How far back a refresh reads before its last one: room for clock differences between processes.
+    private static readonly TimeSpan ClockAllowance = TimeSpan.FromMinutes(5);
 
     private readonly ConcurrentDictionary<Guid, Lazy<Task<Entry>>> _entries = new();
 
@@ -36,10 +37,16 @@ public sealed class UserArtworkIndexCache(NpgsqlDataSource dataSource, TimeProvi
         await entry.Refresh.WaitAsync(cancellationToken);
         try
         {
-            var since = entry.SyncedAt - ClockAllowance;
-            var now = timeProvider.GetUtcNow();
-            await ReadAsync(entry.Index, userId, since, cancellationToken);
-            entry.SyncedAt = now;
+            // Read once per hold, not once per design judged in it: a refresh reads every row changed in the last
+            // minutes, which during an upload is the whole upload.
+            var hold = judgementLock.HoldOf(userId);
+            if (entry.SyncedHold != hold)
+            {
+                var since = entry.SyncedAt - ClockAllowance;
+                var now = timeProvider.GetUtcNow();
+                await ReadAsync(entry.Index, userId, since, cancellationToken);
+                (entry.SyncedAt, entry.SyncedHold) = (now, hold);
+            }
         }
         finally
         {
@@ -63,9 +70,10 @@ public sealed class UserArtworkIndexCache(NpgsqlDataSource dataSource, TimeProvi
     private async Task<Entry> LoadAsync(Guid userId, CancellationToken cancellationToken)
     {
         var loadedAt = timeProvider.GetUtcNow();
+        var hold = judgementLock.HoldOf(userId);
         var index = new ArtworkIndex();
         await ReadAsync(index, userId, since: null, cancellationToken);
-        return new Entry(index) { SyncedAt = loadedAt };
+        return new Entry(index) { SyncedAt = loadedAt, SyncedHold = hold };
     }
 
     /// <summary>
@@ -112,5 +120,8 @@ public sealed class UserArtworkIndexCache(NpgsqlDataSource dataSource, TimeProvi
         public SemaphoreSlim Refresh { get; } = new(1, 1);
 
         public DateTimeOffset SyncedAt { get; set; }
+
+        /// <summary>The <see cref="UserJudgementLock.HoldOf"/> of the last read.</summary>
+        public long SyncedHold { get; set; }
     }
 }

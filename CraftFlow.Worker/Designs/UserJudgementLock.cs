@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Npgsql;
 
 namespace CraftFlow.Worker.Designs;
@@ -12,6 +13,9 @@ public sealed class UserJudgementLock(NpgsqlDataSource dataSource)
     // The first key of pg_advisory_lock(int, int), naming what is locked; the second is drawn from the user id.
     private const int DesignJudgementSpace = 0x5F0D_0001;
 
+    // Per lock key, how many times this process has taken it.
+    private readonly ConcurrentDictionary<int, long> _holds = new();
+
     /// <summary>Waits for the locks of every given user (taken in one order, so two callers never deadlock).</summary>
     public async Task<IAsyncDisposable> AcquireAsync(IEnumerable<Guid> userIds, CancellationToken cancellationToken)
     {
@@ -25,6 +29,7 @@ public sealed class UserJudgementLock(NpgsqlDataSource dataSource)
                 command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = DesignJudgementSpace });
                 command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = key });
                 await command.ExecuteNonQueryAsync(cancellationToken);
+                _holds.AddOrUpdate(key, 1, static (_, taken) => taken + 1);
             }
 
             return new Held(connection);
@@ -36,6 +41,12 @@ public sealed class UserJudgementLock(NpgsqlDataSource dataSource)
             throw;
         }
     }
+
+    /// <summary>
+    /// Which of this process's holds of the user's lock is the latest; it changes with every acquisition. What was read
+    /// from the database during a hold stays current while the hold lasts, since no other process records for the user.
+    /// </summary>
+    public long HoldOf(Guid userId) => _holds.GetValueOrDefault(KeyOf(userId));
 
     // Two users may share a key (a 32-bit fold of 128 bits): they then wait for each other, which is only slower.
     private static int KeyOf(Guid userId)

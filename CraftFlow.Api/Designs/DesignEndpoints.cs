@@ -239,7 +239,7 @@ public static partial class DesignEndpoints
             : null;
         var matches = await duplicates.FindAsync(
             design.UserId, design.Sha256, artwork, new ImagehashValues(design.Phash, design.Dhash, design.Ahash, design.Whash), design.Id, cancellationToken);
-        return TypedResults.Ok(matches);
+        return TypedResults.Ok(matches.ConvertAll(m => m.Match));
     }
 
     private static async Task<Results<Ok<DuplicateCheckResponse>, ProblemHttpResult>> CheckDuplicateAsync(
@@ -279,8 +279,8 @@ public static partial class DesignEndpoints
             new DesignHashes(
                 PerceptualHasher.ToHex(hashes.Perceptual), PerceptualHasher.ToHex(hashes.Average),
                 PerceptualHasher.ToHex(hashes.Difference), PerceptualHasher.ToHex(hashes.Wavelet)),
-            matches.Any(m => DesignRelations.FromName(m.Relation)!.Value.IsDuplicate()),
-            matches));
+            matches.Any(m => m.Relation.IsDuplicate()),
+            matches.ConvertAll(m => m.Match)));
     }
 
     private static async Task<Results<Ok<UploadBatchResponse>, ProblemHttpResult>> GetBatchAsync(

@@ -14,7 +14,8 @@ public sealed class DuplicateQueries(NpgsqlDataSource dataSource)
     private readonly DuplicateRules _rules = DuplicateRules.Default;
 
     /// <param name="artwork">The query's signature; null for a design not analysed yet, which then matches only byte for byte.</param>
-    public async Task<List<DuplicateMatch>> FindAsync(
+    /// <returns>Exact copies, then duplicates and mirror images, then colour variants; closest first within each.</returns>
+    public async Task<List<(DuplicateMatch Match, DesignRelation Relation)>> FindAsync(
         Guid userId, string sha256, ArtworkSignature? artwork, ImagehashValues hashes, Guid? excludeId, CancellationToken cancellationToken)
     {
         const string sql = """
@@ -63,8 +64,7 @@ public sealed class DuplicateQueries(NpgsqlDataSource dataSource)
                 Distance(reader, 5), Distance(reader, 6), Distance(reader, 7), Distance(reader, 8)), relation));
         }
 
-        // Exact copies, then duplicates and mirror images, then colour variants; closest first within each.
-        return [.. matches.OrderBy(m => m.Relation).ThenBy(m => m.Match.Distance).ThenBy(m => m.Match.DesignId).Select(m => m.Match)];
+        return [.. matches.OrderBy(m => m.Relation).ThenBy(m => m.Match.Distance).ThenBy(m => m.Match.DesignId)];
     }
 
     // A design not hashed yet has no distance; -1 says so without a nullable in every client.

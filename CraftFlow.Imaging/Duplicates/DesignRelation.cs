@@ -28,16 +28,6 @@ public static class DesignRelations
         _ => throw new ArgumentOutOfRangeException(nameof(relation), relation, null),
     };
 
-    public static DesignRelation? FromName(string? name) => name switch
-    {
-        null => null,
-        "exact" => DesignRelation.Exact,
-        "duplicate" => DesignRelation.Duplicate,
-        "mirrored" => DesignRelation.Mirrored,
-        "colour_variant" => DesignRelation.ColourVariant,
-        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Not a design relation."),
-    };
-
     /// <summary>True for the relations that make a design a duplicate (its status); a colour variant is not one.</summary>
     public static bool IsDuplicate(this DesignRelation relation) => relation is not DesignRelation.ColourVariant;
 }

@@ -10,12 +10,15 @@ namespace CraftFlow.Imaging.Analysis;
 /// <param name="Hashes">imagehash 4.3.2's four hashes of the stored pixels.</param>
 /// <param name="Appearance">The design as a viewer sees it, reduced: the duplicate detector's input.</param>
 /// <param name="Artwork">The duplicate detector's signature of <paramref name="Appearance"/>.</param>
-/// <param name="Thumbnail">The gallery thumbnail (WebP, <see cref="ThumbnailRenderer.DefaultLongestSide"/> px).</param>
-public sealed record DesignAnalysis(ImageHeader Header, ImageHashes Hashes, RgbaImage Appearance, ArtworkSignature Artwork, byte[] Thumbnail);
+public sealed record DesignAnalysis(ImageHeader Header, ImageHashes Hashes, RgbaImage Appearance, ArtworkSignature Artwork)
+{
+    /// <summary>The gallery thumbnail (WebP, <see cref="ThumbnailRenderer.DefaultLongestSide"/> px), for a design being stored.</summary>
+    public byte[] RenderThumbnail() => ThumbnailRenderer.Render(Appearance);
+}
 
 /// <summary>
-/// Decodes a design once, at full exactness, and derives its hashes, its display copy and its thumbnail from
-/// that decode. The full-size grayscale is freed as soon as the hashes exist; a print file's full-size RGBA
+/// Decodes a design once, at full exactness, and derives its hashes, its display copy and its artwork signature
+/// from that decode (the thumbnail comes from the display copy when the design is stored, not for a mere check). The full-size grayscale is freed as soon as the hashes exist; a print file's full-size RGBA
 /// is never held (see <see cref="ImageDecoder.DecodeForAnalysis"/>). Thread-safe; one call uses one core.
 /// </summary>
 public static class DesignAnalyzer
@@ -33,7 +36,7 @@ public static class DesignAnalyzer
             hashes = PerceptualHasher.Compute(gray, hashOptions);
         }
 
-        return new DesignAnalysis(header, hashes, appearance, ArtworkSignature.Of(appearance), ThumbnailRenderer.Render(appearance));
+        return new DesignAnalysis(header, hashes, appearance, ArtworkSignature.Of(appearance));
     }
 
     /// <summary>

@@ -64,7 +64,7 @@ public class DesignAnalyzerTests
         var full = RgbaImage.Decode(data);
         Assert.True(Math.Max(analysis.Appearance.Width, analysis.Appearance.Height) >= Math.Min(RgbaImage.MinimumLongestSide, Math.Max(full.Width, full.Height)));
         Assert.Equal(full.Width > full.Height, analysis.Appearance.Width > analysis.Appearance.Height);
-        Assert.NotEmpty(analysis.Thumbnail);
+        Assert.NotEmpty(analysis.RenderThumbnail());
     }
 
     [Theory]
@@ -133,7 +133,7 @@ public class DesignAnalyzerTests
         var analysis = DesignAnalyzer.Analyze(jpeg);
         Assert.NotEqual(analysis.Header.Width, analysis.Header.Height);
         Assert.Equal((analysis.Header.Height, analysis.Header.Width), (analysis.Appearance.Width, analysis.Appearance.Height));
-        using var thumbnail = new MagickImage(analysis.Thumbnail);
+        using var thumbnail = new MagickImage(analysis.RenderThumbnail());
         Assert.True(thumbnail.Height > thumbnail.Width);
     }
 

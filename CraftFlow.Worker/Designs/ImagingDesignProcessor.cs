@@ -29,6 +29,7 @@ public sealed partial class ImagingDesignProcessor(
     public async Task<AnalyzedDesign> AnalyzeAsync(DesignToProcess design, CancellationToken cancellationToken)
     {
         DesignAnalysis analysis;
+        byte[] thumbnail;
         try
         {
             var data = await blobs.ReadImageAsync(design.Sha256, _options, cancellationToken);
@@ -43,6 +44,7 @@ public sealed partial class ImagingDesignProcessor(
             using (await gate.EnterAsync(DesignAnalyzer.PeakBytes(header) + data.Length, cancellationToken))
             {
                 analysis = DesignAnalyzer.Analyze(data, _options);
+                thumbnail = analysis.RenderThumbnail();
             }
         }
         catch (ImageRejectedException e)
@@ -51,7 +53,7 @@ public sealed partial class ImagingDesignProcessor(
             return AnalyzedDesign.Finished(DesignProcessingResult.Failed(e.Message));
         }
 
-        var storedThumbnail = await blobs.PutAsync(new MemoryStream(analysis.Thumbnail), long.MaxValue, cancellationToken);
+        var storedThumbnail = await blobs.PutAsync(new MemoryStream(thumbnail), long.MaxValue, cancellationToken);
 
         // What the judgement needs, without the pixels: the handler keeps a job's analyses until it judges them.
         var analyzed = new DesignProcessingResult

@@ -20,8 +20,8 @@ public static class DuplicateJudge
     // The central half of the layout, on both axes: where designs built on one template differ.
     private const int InteriorStart = ArtworkSignature.LayoutSide / 4, InteriorEnd = ArtworkSignature.LayoutSide * 3 / 4;
 
-    /// <summary>Whether <paramref name="stored"/> can be related to <paramref name="query"/> at all: the index's scan condition.</summary>
-    public static bool IsCandidate(ulong queryKey, ulong storedKey, DuplicateRules rules)
+    // Whether two designs can be related at all: ArtworkIndex's scan and the API's SQL apply the same test to the keys.
+    private static bool IsCandidate(ulong queryKey, ulong storedKey, DuplicateRules rules)
         => BitOperations.PopCount(queryKey ^ storedKey) <= rules.KeyDistance;
 
     /// <summary>The relation of <paramref name="stored"/> to <paramref name="query"/>, or null when they are different designs.</summary>

@@ -14,22 +14,22 @@ namespace CraftFlow.Tests.Duplicates;
 /// <summary>Two Worker processes (each with its own index cache) judging two near-duplicates at the same moment.</summary>
 public sealed class ConcurrentJudgementTests(JobQueueFixture database) : IClassFixture<JobQueueFixture>, IDisposable
 {
+    private static readonly byte[] Original = File.ReadAllBytes(ImagehashFixtures.PathOf("images/base06.png"));
+    private static readonly byte[] Resized = File.ReadAllBytes(ImagehashFixtures.PathOf("images/base06__resize50.png"));
+
     private readonly string _blobRoot = Directory.CreateTempSubdirectory("craftflow-judgement-").FullName;
 
     [Fact]
     public async Task Two_near_duplicates_judged_at_once_by_two_workers_are_not_both_originals()
     {
         await database.ResetAsync();
-        var blobs = new FileSystemBlobStore(Options.Create(new StorageOptions { Path = _blobRoot }));
-        var original = await File.ReadAllBytesAsync(ImagehashFixtures.PathOf("images/base06.png"));
-        var resized = await File.ReadAllBytesAsync(ImagehashFixtures.PathOf("images/base06__resize50.png"));
         for (int round = 0; round < 3; round++)
         {
             // Each judgement waits (a bounded time) for the other one to arrive too: without the per-user lock both
             // would then judge before either recorded its outcome; with it, the second waits for the first's record.
             var rendezvous = new Rendezvous(2, TimeSpan.FromSeconds(2));
-            var workers = new[] { CreateWorker(blobs, rendezvous), CreateWorker(blobs, rendezvous) };
-            var (user, batch, designs) = await SeedAsync(blobs, original, resized);
+            var workers = new[] { CreateWorker(rendezvous), CreateWorker(rendezvous) };
+            var (user, batch, designs) = await SeedAsync(Original, Resized);
 
             // Both processes have the user's (empty) index loaded already, as after an earlier upload.
             foreach (var worker in workers)
@@ -37,7 +37,7 @@ public sealed class ConcurrentJudgementTests(JobQueueFixture database) : IClassF
                 await worker.Indexes.GetCurrentAsync(user, CancellationToken.None);
             }
 
-            var jobs = designs.Select(id => ProcessDesignBatchHandlerTests.ToJob(Assert.Single(ProcessDesignBatchJob.Create(user, batch, [id])))).ToList();
+            var jobs = OneJobPerDesign(user, batch, designs);
             await Task.WhenAll(workers.Zip(jobs).Select(pair => Task.Run(() => pair.First.Handler.HandleAsync(pair.Second, CancellationToken.None))));
 
             await using var db = database.CreateDbContext();
@@ -54,12 +54,9 @@ public sealed class ConcurrentJudgementTests(JobQueueFixture database) : IClassF
     public async Task A_design_deleted_since_the_index_was_loaded_is_no_longer_anyones_original()
     {
         await database.ResetAsync();
-        var blobs = new FileSystemBlobStore(Options.Create(new StorageOptions { Path = _blobRoot }));
-        var original = await File.ReadAllBytesAsync(ImagehashFixtures.PathOf("images/base06.png"));
-        var resized = await File.ReadAllBytesAsync(ImagehashFixtures.PathOf("images/base06__resize50.png"));
-        var worker = CreateWorker(blobs, rendezvous: null);
-        var (user, batch, designs) = await SeedAsync(blobs, original, resized);
-        var jobs = designs.Select(id => ProcessDesignBatchHandlerTests.ToJob(Assert.Single(ProcessDesignBatchJob.Create(user, batch, [id])))).ToList();
+        var worker = CreateWorker(rendezvous: null);
+        var (user, batch, designs) = await SeedAsync(Original, Resized);
+        var jobs = OneJobPerDesign(user, batch, designs);
         await worker.Handler.HandleAsync(jobs[0], CancellationToken.None);
 
         // Deleted as the API deletes (its timestamp interceptor moves updated_at) while this worker keeps its index.
@@ -82,13 +79,18 @@ public sealed class ConcurrentJudgementTests(JobQueueFixture database) : IClassF
 
     public void Dispose() => Directory.Delete(_blobRoot, recursive: true);
 
-    private (ProcessDesignBatchHandler Handler, UserArtworkIndexCache Indexes) CreateWorker(IBlobStore blobs, Rendezvous? rendezvous)
+    private static List<Job> OneJobPerDesign(Guid user, Guid batch, Guid[] designs)
+        => [.. designs.Select(id => ProcessDesignBatchHandlerTests.ToJob(Assert.Single(ProcessDesignBatchJob.Create(user, batch, [id]))))];
+
+    private FileSystemBlobStore Blobs() => new(Options.Create(new StorageOptions { Path = _blobRoot }));
+
+    private (ProcessDesignBatchHandler Handler, UserArtworkIndexCache Indexes) CreateWorker(Rendezvous? rendezvous)
     {
         var judgementLock = new UserJudgementLock(database.DataSource);
         var indexes = new UserArtworkIndexCache(database.DataSource, judgementLock, TimeProvider.System);
         var imaging = new ImagingOptions();
         var processor = new ImagingDesignProcessor(
-            blobs, database.DataSource, indexes, new AnalysisGate(imaging), Options.Create(imaging), NullLogger<ImagingDesignProcessor>.Instance);
+            Blobs(), database.DataSource, indexes, new AnalysisGate(imaging), Options.Create(imaging), NullLogger<ImagingDesignProcessor>.Instance);
         var handler = new ProcessDesignBatchHandler(
             database.DataSource, rendezvous is null ? processor : new MeetingProcessor(processor, rendezvous), judgementLock,
             new CraftFlow.Caching.CacheInvalidation(new ZiggyCreatures.Caching.Fusion.FusionCache(new ZiggyCreatures.Caching.Fusion.FusionCacheOptions())),
@@ -96,8 +98,9 @@ public sealed class ConcurrentJudgementTests(JobQueueFixture database) : IClassF
         return (handler, indexes);
     }
 
-    private async Task<(Guid User, Guid Batch, Guid[] Designs)> SeedAsync(IBlobStore blobs, params byte[][] files)
+    private async Task<(Guid User, Guid Batch, Guid[] Designs)> SeedAsync(params byte[][] files)
     {
+        var blobs = Blobs();
         await using var db = database.CreateDbContext();
         var user = new User { Email = $"{Guid.NewGuid():N}@example.com", PasswordHash = "x" };
         var batch = new UploadBatch { UserId = user.Id, TotalFiles = files.Length, Received = files.Length };

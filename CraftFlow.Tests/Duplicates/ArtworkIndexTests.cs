@@ -5,22 +5,24 @@ namespace CraftFlow.Tests.Duplicates;
 
 public sealed class ArtworkIndexTests
 {
+    private const int Side = 160;
+
     [Fact]
     public void Find_answers_exactly_what_judging_every_stored_design_answers()
     {
         var random = new Random(11);
-        var bases = Enumerable.Range(0, 40).Select(_ => Draw(random)).ToList();
+        var bases = Enumerable.Range(0, 40).Select(_ => DrawnArtwork.Random(random, Side)).ToList();
 
         // Each drawn design, plus a mirror image and a shifted copy of some: related and unrelated designs together.
         var stored = new Dictionary<Guid, ArtworkSignature>();
-        foreach (var image in bases)
+        foreach (var artwork in bases)
         {
-            stored[Guid.NewGuid()] = ArtworkSignature.Of(image);
+            stored[Guid.NewGuid()] = ArtworkSignature.Of(artwork.Draw(Side, Side));
         }
 
-        foreach (var image in bases.Take(15))
+        foreach (var artwork in bases.Take(15))
         {
-            stored[Guid.NewGuid()] = ArtworkSignature.Of(MirrorAndPad(image));
+            stored[Guid.NewGuid()] = ArtworkSignature.Of(DrawnArtwork.Mirror(artwork.Draw(Side + 60, Side + 30, offsetX: 20, offsetY: 10)));
         }
 
         using var index = new ArtworkIndex();
@@ -67,43 +69,5 @@ public sealed class ArtworkIndexTests
         Assert.Equal(1, index.Count);
     }
 
-    private static RgbaImage Draw(Random random)
-    {
-        const int side = 160;
-        var pixels = new byte[side * side * 4];
-        for (int shape = 0; shape < 5; shape++)
-        {
-            int cx = random.Next(20, side - 20), cy = random.Next(20, side - 20), rx = random.Next(8, 40), ry = random.Next(8, 40);
-            byte r = (byte)random.Next(256), g = (byte)random.Next(256), b = (byte)random.Next(256);
-            for (int y = Math.Max(0, cy - ry); y < Math.Min(side, cy + ry); y++)
-            {
-                for (int x = Math.Max(0, cx - rx); x < Math.Min(side, cx + rx); x++)
-                {
-                    double dx = (x - cx) / (double)rx, dy = (y - cy) / (double)ry;
-                    if ((dx * dx) + (dy * dy) <= 1)
-                    {
-                        int i = ((y * side) + x) * 4;
-                        (pixels[i], pixels[i + 1], pixels[i + 2], pixels[i + 3]) = (r, g, b, (byte)255);
-                    }
-                }
-            }
-        }
-
-        return new RgbaImage(side, side, pixels);
-    }
-
-    private static RgbaImage MirrorAndPad(RgbaImage image)
-    {
-        int width = image.Width + 60, height = image.Height + 30;
-        var pixels = new byte[width * height * 4];
-        for (int y = 0; y < image.Height; y++)
-        {
-            for (int x = 0; x < image.Width; x++)
-            {
-                image.Span.Slice(((y * image.Width) + (image.Width - 1 - x)) * 4, 4).CopyTo(pixels.AsSpan((((y + 10) * width) + x + 40) * 4));
-            }
-        }
-
-        return new RgbaImage(width, height, pixels);
-    }
+    private static RgbaImage Draw(Random random) => DrawnArtwork.Random(random, Side).Draw(Side, Side);
 }

@@ -8,11 +8,11 @@ namespace CraftFlow.Tests.Duplicates;
 /// <summary>The duplicate judgement on drawn artwork with known variants, and on the imagehash fixtures.</summary>
 public sealed class DuplicateJudgeTests
 {
-    private static readonly Artwork Design = new(
-        [new Shape(60, 40, 50, 30, (200, 30, 40)), new Shape(120, 130, 35, 70, (20, 90, 200)), new Shape(80, 170, 20, 20, (30, 30, 30))]);
+    private static readonly DrawnArtwork Design = new(
+        [new DrawnArtwork.Shape(60, 40, 50, 30, (200, 30, 40)), new DrawnArtwork.Shape(120, 130, 35, 70, (20, 90, 200)), new DrawnArtwork.Shape(80, 170, 20, 20, (30, 30, 30))]);
 
-    private static readonly Artwork Other = new(
-        [new Shape(150, 60, 40, 40, (30, 160, 60)), new Shape(50, 150, 45, 25, (230, 180, 20)), new Shape(160, 170, 15, 30, (30, 30, 30))]);
+    private static readonly DrawnArtwork Other = new(
+        [new DrawnArtwork.Shape(150, 60, 40, 40, (30, 160, 60)), new DrawnArtwork.Shape(50, 150, 45, 25, (230, 180, 20)), new DrawnArtwork.Shape(160, 170, 15, 30, (30, 30, 30))]);
 
     [Fact]
     public void The_same_artwork_flattened_on_a_larger_canvas_or_with_other_hidden_colours_is_a_duplicate()
@@ -29,10 +29,10 @@ public sealed class DuplicateJudgeTests
     public void A_mirror_image_is_mirrored_and_a_quarter_turn_is_a_duplicate()
     {
         var original = Signature(Design.Draw(200, 220));
-        var mirrored = Judge(Mirror(Design.Draw(200, 220)), original);
+        var mirrored = Judge(DrawnArtwork.Mirror(Design.Draw(200, 220)), original);
         Assert.Equal(DesignRelation.Mirrored, mirrored.Relation);
         Assert.True(mirrored.Orientation.Mirrors);
-        var turned = Judge(Rotate(Design.Draw(200, 220)), original);
+        var turned = Judge(DrawnArtwork.Rotate(Design.Draw(200, 220)), original);
         Assert.Equal(DesignRelation.Duplicate, turned.Relation);
         Assert.True(turned.Orientation.Transposes);
     }
@@ -61,7 +61,7 @@ public sealed class DuplicateJudgeTests
     {
         var original = Signature(Design.Draw(200, 220));
         var stored = ArtworkSignature.FromBytes(original.Key, original.ToBytes());
-        foreach (var variant in new[] { Design.Draw(200, 220, flattenOnto: (255, 255, 255)), Mirror(Design.Draw(200, 220)), Other.Draw(200, 220) })
+        foreach (var variant in new[] { Design.Draw(200, 220, flattenOnto: (255, 255, 255)), DrawnArtwork.Mirror(Design.Draw(200, 220)), Other.Draw(200, 220) })
         {
             var query = Signature(variant);
             Assert.Equal(DuplicateJudge.Judge(query, original), DuplicateJudge.Judge(query, stored));
@@ -103,56 +103,4 @@ public sealed class DuplicateJudgeTests
 
     private static ArtworkMatch Judge(RgbaImage query, ArtworkSignature stored)
         => DuplicateJudge.Judge(Signature(query), stored) ?? throw new Xunit.Sdk.XunitException("Expected a relation, got none.");
-
-    private static RgbaImage Mirror(RgbaImage image) => Remap(image, image.Width, image.Height, (x, y) => (image.Width - 1 - x, y));
-
-    private static RgbaImage Rotate(RgbaImage image) => Remap(image, image.Height, image.Width, (x, y) => (y, image.Height - 1 - x));
-
-    private static RgbaImage Remap(RgbaImage image, int width, int height, Func<int, int, (int X, int Y)> source)
-    {
-        var pixels = new byte[width * height * 4];
-        for (int y = 0; y < height; y++)
-        {
-            for (int x = 0; x < width; x++)
-            {
-                var (sx, sy) = source(x, y);
-                image.Span.Slice(((sy * image.Width) + sx) * 4, 4).CopyTo(pixels.AsSpan(((y * width) + x) * 4));
-            }
-        }
-
-        return new RgbaImage(width, height, pixels);
-    }
-
-    private sealed record Shape(int X, int Y, int RadiusX, int RadiusY, (byte R, byte G, byte B) Colour);
-
-    /// <summary>Filled ellipses on transparency, in a 200×220 frame drawn at any scale and offset on a larger canvas.</summary>
-    private sealed record Artwork(IReadOnlyList<Shape> Shapes)
-    {
-        public RgbaImage Draw(
-            int width, int height, double scale = 1, int offsetX = 0, int offsetY = 0, (byte, byte, byte)? flattenOnto = null,
-            (byte R, byte G, byte B) hidden = default, bool swapRedBlue = false)
-        {
-            var pixels = new byte[width * height * 4];
-            for (int y = 0; y < height; y++)
-            {
-                for (int x = 0; x < width; x++)
-                {
-                    int i = ((y * width) + x) * 4;
-                    (pixels[i], pixels[i + 1], pixels[i + 2], pixels[i + 3]) = flattenOnto is var (r, g, b) ? (r, g, b, (byte)255) : (hidden.R, hidden.G, hidden.B, (byte)0);
-                    double fx = (x - offsetX) / scale, fy = (y - offsetY) / scale;
-                    foreach (var shape in Shapes)
-                    {
-                        double dx = (fx - shape.X) / shape.RadiusX, dy = (fy - shape.Y) / shape.RadiusY;
-                        if ((dx * dx) + (dy * dy) <= 1)
-                        {
-                            var c = shape.Colour;
-                            (pixels[i], pixels[i + 1], pixels[i + 2], pixels[i + 3]) = swapRedBlue ? (c.B, c.G, c.R, (byte)255) : (c.R, c.G, c.B, (byte)255);
-                        }
-                    }
-                }
-            }
-
-            return new RgbaImage(width, height, pixels);
-        }
-    }
 }

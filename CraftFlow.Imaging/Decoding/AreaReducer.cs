@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace CraftFlow.Imaging.Decoding;
 
 /// <summary>
@@ -51,6 +53,7 @@ internal sealed class AreaReducer
     /// <summary>The reduced image, as stored (no orientation applied).</summary>
     public RgbaImage ToImage() => new(OutputWidth, OutputHeight, _output);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Accumulate(ReadOnlySpan<byte> rgba)
     {
         // Fully transparent pixels add nothing: skip a row's transparent margins (most of a print file).
@@ -81,6 +84,7 @@ internal sealed class AreaReducer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Emit(int outputRow)
     {
         Span<byte> target = _output.AsSpan(outputRow * OutputWidth * 4, OutputWidth * 4);

@@ -73,6 +73,7 @@ internal static class PngDecoder
         return new PngMetadata(header.IccProfile, header.ExifOrientation);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DecodeProgressive(ZLibStream inflater, Header header, PixelFormat format, IDecodedRowSink sink)
     {
         int width = header.Width;
@@ -265,6 +266,7 @@ internal static class PngDecoder
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Unfilter(byte filter, Span<byte> line, ReadOnlySpan<byte> previous, int bpp)
     {
         switch (filter)
@@ -297,6 +299,7 @@ internal static class PngDecoder
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddUp(Span<byte> line, ReadOnlySpan<byte> previous)
     {
         int i = 0;
@@ -316,6 +319,7 @@ internal static class PngDecoder
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UnfilterPaeth(Span<byte> line, ReadOnlySpan<byte> previous, int bpp)
     {
         // Where the row and the one above are zero so far (the transparent margin of a print file), every
@@ -344,6 +348,7 @@ internal static class PngDecoder
     }
 
     // libpng's SSE2 formulation: one pixel per step in 16-bit lanes, the same choice as the scalar predictor.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UnfilterPaeth4(Span<byte> line, ReadOnlySpan<byte> previous, int start)
     {
         ref byte l = ref MemoryMarshal.GetReference(line);

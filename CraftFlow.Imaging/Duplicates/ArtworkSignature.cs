@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using CraftFlow.Imaging.Decoding;
 using CraftFlow.Imaging.Hashing;
 
@@ -171,6 +172,7 @@ public sealed class ArtworkSignature
         return bits;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long[] IntegralImage(byte[] values, int width, int height)
     {
         var sums = new long[(width + 1) * (height + 1)];
@@ -188,6 +190,7 @@ public sealed class ArtworkSignature
     }
 
     /// <summary>The frame averaged into <paramref name="side"/>² cells (stretched to a square: the aspect is kept apart).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte[] Sample(long[] sums, int width, (int X0, int Y0, int X1, int Y1) frame, int side)
     {
         var cells = new byte[side * side];
@@ -206,6 +209,7 @@ public sealed class ArtworkSignature
         return cells;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte[] Smooth(byte[] cells, int side)
     {
         ReadOnlySpan<int> taps = [1, 2, 1];
@@ -244,6 +248,7 @@ public sealed class ArtworkSignature
         return b > a ? (a, b) : (Math.Min(a, end - 1), Math.Min(a, end - 1) + 1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte[] ColourGrid(VisibleArtwork artwork)
     {
         var (x0, y0, x1, y1) = artwork.Frame;

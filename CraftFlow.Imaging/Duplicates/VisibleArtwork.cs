@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using CraftFlow.Imaging.Decoding;
 
 namespace CraftFlow.Imaging.Duplicates;
@@ -75,6 +76,7 @@ internal sealed class VisibleArtwork
         return false;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static VisibleArtwork Compose(RgbaImage image, bool whitePaper, out long totalInk)
     {
         int width = image.Width, height = image.Height, count = width * height;
@@ -120,6 +122,7 @@ internal sealed class VisibleArtwork
     /// the edge has that colour (a design flattened onto a background, or transparency composited onto paper); null
     /// when the artwork itself fills the edge.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool[]? FloodBackground(byte[] rgb, int width, int height)
     {
         var edge = new List<int>((2 * width) + (2 * height));
@@ -197,6 +200,7 @@ internal sealed class VisibleArtwork
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (int, int, int, int) TrimmedFrame(byte[] ink, int width, int height, long totalInk)
     {
         if (totalInk == 0)

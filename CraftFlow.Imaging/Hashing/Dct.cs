@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace CraftFlow.Imaging.Hashing;
 
 /// <summary>
@@ -13,6 +15,7 @@ public static class Dct
     /// Writes the top-left <paramref name="keep"/> × <paramref name="keep"/> coefficients of the DCT of the
     /// <paramref name="size"/> × <paramref name="size"/> block into <paramref name="result"/>, row u = vertical frequency.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LowFrequencies(ReadOnlySpan<byte> pixels, int size, int keep, Span<double> result)
     {
         if (pixels.Length < size * size || result.Length < keep * keep || keep > size)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using System.Runtime.CompilerServices;
 
 namespace CraftFlow.Imaging.Hashing;
 
@@ -29,6 +30,7 @@ public static class HaarWavelet
     /// block's finest details from the pixels (the same operations, so the same doubles), reconstructs the
     /// block and immediately takes its first approximation-only step. Nothing of full size is allocated.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double[] MeanRemovedLowBand(ReadOnlySpan<byte> pixels, int size, int hashSize)
     {
         if (!IsPowerOfTwo(size) || !IsPowerOfTwo(hashSize) || hashSize > size || size < 2 || pixels.Length < size * size)
@@ -133,6 +135,7 @@ public static class HaarWavelet
     /// approximation-only steps on the spot. Every lane performs the scalar operations in the scalar order.
     /// Saves most of the memory traffic, which is what the whash time is made of.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double[] TwoLevelFused(ReadOnlySpan<byte> pixels, int size, int hashSize)
     {
         var pool = ArrayPool<double>.Shared;
@@ -216,6 +219,7 @@ public static class HaarWavelet
         return BlockVector.Reconstruct(approximation, da, ad, dd).Approximation();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double[] RoundTrip(double[] input, int size)
     {
         double[] approx = input;
@@ -298,6 +302,7 @@ public static class HaarWavelet
             dd = (MinusCv * dRight) + (Cv * dLeft);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static BlockVector Reconstruct(Vector256<double> aa, Vector256<double> da, Vector256<double> ad, Vector256<double> dd)
         {
             var aLeft = (Cv * aa) + (Cv * ad);
@@ -389,6 +394,7 @@ public static class HaarWavelet
             dd = (-C * dRight) + (C * dLeft);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Block Reconstruct(double aa, double da, double ad, double dd)
         {
             double aLeft = (C * aa) + (C * ad);
@@ -404,6 +410,7 @@ public static class HaarWavelet
     // pywt dwt2: axis 0 (columns) first, then axis 1; for Haar with an even length the convolution is
     // a[o] = (0 + c·x[2o+1]) + c·x[2o] and d[o] = (0 + (-c)·x[2o+1]) + c·x[2o]. Adding 0.0 first never
     // changes a value except the sign of zero, which no comparison sees.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Decompose(double[] x, int n, double[] aa, double[] da, double[] ad, double[] dd)
     {
         int half = n / 2;
@@ -449,6 +456,7 @@ public static class HaarWavelet
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ApproximationOnly(double[] x, int n, double[] aa)
     {
         int half = n / 2;
@@ -480,6 +488,7 @@ public static class HaarWavelet
 
     // pywt idwt2: axis 1 first (A = idwt(aa, ad), D = idwt(da, dd)), then axis 0 (X = idwt(A, D)), with
     // y[2i] = c·a[i] + c·d[i] and y[2i+1] = c·a[i] + (-c)·d[i].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Reconstruct(double[] aa, double[] da, double[] ad, double[] dd, int half, double[] x)
     {
         int n = half * 2;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
 
 namespace CraftFlow.Imaging.Hashing;
 
@@ -16,6 +17,7 @@ public static class PillowGrayscale
     /// Converts interleaved RGB(A…) pixels with <paramref name="channels"/> bytes per pixel; channels past
     /// the third (alpha) are ignored, as Pillow ignores alpha in <c>convert('L')</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FromInterleavedRgb(ReadOnlySpan<byte> source, int channels, Span<byte> gray)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(channels, 3);
@@ -31,6 +33,7 @@ public static class PillowGrayscale
     }
 
     /// <summary><see cref="FromInterleavedRgb"/> for RGBA rows, eight pixels per step where the CPU allows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FromRgba(ReadOnlySpan<byte> rgba, Span<byte> gray)
     {
         if (rgba.Length < gray.Length * 4)
@@ -90,6 +93,7 @@ public static class PillowGrayscale
     /// <c>L24</c> over pixels with <paramref name="stride"/> bytes each and the colour channels at the given
     /// offsets (ImageMagick's pixel cache layout); other channels (alpha) are ignored.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FromChannelsRgb(ReadOnlySpan<byte> source, int stride, int red, int green, int blue, Span<byte> gray)
     {
         if (stride == 3 && red == 0 && green == 1 && blue == 2)
@@ -118,6 +122,7 @@ public static class PillowGrayscale
     }
 
     /// <summary>Copies one channel of each pixel (a gray image's value is already its L).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CopyChannel(ReadOnlySpan<byte> source, int stride, int channel, Span<byte> gray)
     {
         if (stride == 1)

@@ -95,6 +95,7 @@ public static class PillowLanczosResizer
         return computed;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ResampleHorizontal(ReadOnlySpan<byte> source, int width, int height, Span<byte> destination, int outWidth, ResampleCoefficients c)
     {
         int y = 0;
@@ -121,6 +122,7 @@ public static class PillowLanczosResizer
 
     // Bands of 16 rows: transposed, the row pass becomes a column pass over 16 lanes; transposed back.
     // Returns the first row it did not do (the last height % 16 rows are left to the caller).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ResampleHorizontalBanded(ReadOnlySpan<byte> source, int width, int height, Span<byte> destination, int outWidth, ResampleCoefficients c)
     {
         using var transposed = Scratch.Rent(width * Band);
@@ -140,6 +142,7 @@ public static class PillowLanczosResizer
     /// Transposes a 16-row block of <paramref name="columns"/> columns: row r, column x of the source (rows
     /// <paramref name="sourceStride"/> apart) lands at row x, column r of the target (rows <paramref name="targetStride"/> apart).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose16(ReadOnlySpan<byte> source, int sourceStride, int columns, Span<byte> target, int targetStride)
     {
         ref byte s = ref MemoryMarshal.GetReference(source);
@@ -160,6 +163,7 @@ public static class PillowLanczosResizer
     }
 
     /// <summary>The inverse of <see cref="Transpose16"/>: <paramref name="rows"/> rows of 16 bytes become 16 rows of <paramref name="rows"/> bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeBack16(ReadOnlySpan<byte> source, int rows, Span<byte> target, int targetStride)
     {
         ref byte s = ref MemoryMarshal.GetReference(source);
@@ -226,6 +230,7 @@ public static class PillowLanczosResizer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ResampleVertical(ReadOnlySpan<byte> source, int width, Span<byte> destination, int outHeight, ResampleCoefficients c)
     {
         int vectorWidth = Vector256.IsHardwareAccelerated ? width - (width % 16) : 0;
@@ -269,6 +274,7 @@ public static class PillowLanczosResizer
     }
 
     // One output row, 32 (then 16) columns at a time: every tap's row is added into accumulators held in registers.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void VerticalColumns(ReadOnlySpan<byte> rows, int stride, int columns, ReadOnlySpan<int> weights, Span<byte> output)
     {
         ref byte source = ref MemoryMarshal.GetReference(rows);
@@ -326,6 +332,7 @@ public static class PillowLanczosResizer
     }
 
     /// <summary>Integer dot product; 32-bit wrap-around is harmless because the exact total always fits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Dot(ReadOnlySpan<byte> pixels, ReadOnlySpan<int> weights)
     {
         int i = 0;
@@ -354,6 +361,7 @@ public static class PillowLanczosResizer
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddScaledRow(ReadOnlySpan<byte> row, int weight, Span<int> accumulators)
     {
         int i = 0;

@@ -104,6 +104,25 @@ public class RenderingTests
     }
 
     [Fact]
+    public void Thumbnail_of_a_display_copy_composites_half_transparent_pixels_and_hides_the_colour_under_clear_ones()
+    {
+        // Left half: red at alpha 128 (about pink over white); right half: fully transparent with green hidden under it.
+        const int Width = 900, Height = 300;
+        var rgba = new byte[Width * Height * 4];
+        for (int i = 0; i < Width * Height; i++)
+        {
+            bool left = i % Width < Width / 2;
+            rgba[(i * 4) + (left ? 0 : 1)] = 255;
+            rgba[(i * 4) + 3] = left ? (byte)128 : (byte)0;
+        }
+
+        using var thumb = Load(ThumbnailRenderer.Render(new RgbaImage(Width, Height, rgba)));
+        Assert.Equal((400u, 133u), (thumb.Width, thumb.Height));
+        AssertColor(thumb, 100, 66, 255, 127, 127);
+        AssertColor(thumb, 300, 66, 255, 255, 255);
+    }
+
+    [Fact]
     public void Thumbnail_applies_an_embedded_cmyk_profile()
     {
         // Red becomes CMYK (0, 100 %, 100 %, 0); under US Web Coated SWOP that ink is about sRGB (237, 29, 38),

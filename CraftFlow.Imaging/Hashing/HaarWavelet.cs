@@ -212,6 +212,7 @@ public static class HaarWavelet
 
     // Level-1 blocks (o, p..p+3): details recomputed from the pixels, reconstructed with the round-tripped
     // approximation, then their approximation-only value.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<double> Level1(ReadOnlySpan<byte> pixels, int size, int o, int p, Vector256<double> approximation)
     {
         var b = BlockVector.FromPixels(pixels, size, o, p);
@@ -269,6 +270,8 @@ public static class HaarWavelet
     /// <summary>
     /// Four horizontally adjacent 2×2 blocks, one per lane, with exactly the operations of <see cref="Block"/>:
     /// IEEE multiplications and additions lane by lane (no FMA), so every lane equals the scalar result.
+    /// Its helpers are marked for inlining: the kernels are compiled optimised at first call, without the profile that
+    /// lets the tiered JIT inline callees over its size limit, and would otherwise call them unoptimised per block.
     /// </summary>
     private readonly record struct BlockVector(Vector256<double> X00, Vector256<double> X01, Vector256<double> X10, Vector256<double> X11)
     {
@@ -276,6 +279,7 @@ public static class HaarWavelet
         private static readonly Vector256<double> MinusCv = Vector256.Create(-C);
         private static readonly Vector256<double> Max = Vector256.Create(255.0);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static BlockVector FromPixels(ReadOnlySpan<byte> pixels, int size, int o, int p)
         {
             int top = (2 * o * size) + (2 * p);
@@ -284,6 +288,7 @@ public static class HaarWavelet
             return new BlockVector(x00, x01, x10, x11);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<double> Approximation()
         {
             var aLeft = (Cv * X10) + (Cv * X00);
@@ -291,6 +296,7 @@ public static class HaarWavelet
             return (Cv * aRight) + (Cv * aLeft);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Details(out Vector256<double> da, out Vector256<double> ad, out Vector256<double> dd)
         {
             var aLeft = (Cv * X10) + (Cv * X00);
@@ -302,7 +308,7 @@ public static class HaarWavelet
             dd = (MinusCv * dRight) + (Cv * dLeft);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static BlockVector Reconstruct(Vector256<double> aa, Vector256<double> da, Vector256<double> ad, Vector256<double> dd)
         {
             var aLeft = (Cv * aa) + (Cv * ad);
@@ -312,6 +318,7 @@ public static class HaarWavelet
             return new BlockVector((Cv * aLeft) + (Cv * dLeft), (Cv * aRight) + (Cv * dRight), (Cv * aLeft) + (MinusCv * dLeft), (Cv * aRight) + (MinusCv * dRight));
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static BlockVector FromDoubles(double[] x, int n, int o, int p)
         {
             int top = (2 * o * n) + (2 * p);
@@ -321,6 +328,7 @@ public static class HaarWavelet
         }
 
         /// <summary>Writes the four blocks back interleaved: row 2o gets x00,x01,x00,x01…, row 2o+1 x10,x11….</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Store(double[] x, int n, int o, int p)
         {
             int top = (2 * o * n) + (2 * p);
@@ -332,6 +340,7 @@ public static class HaarWavelet
         /// The 2×2 blocks formed by eight consecutive values of two rows, given as (row, columns 0..3),
         /// (row, 4..7) for the top row and the same for the bottom row.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static BlockVector Pair(Vector256<double> topLow, Vector256<double> topHigh, Vector256<double> bottomLow, Vector256<double> bottomHigh)
         {
             (var x00, var x01) = EvenOdd(topLow, topHigh);
@@ -340,6 +349,7 @@ public static class HaarWavelet
         }
 
         /// <summary>Inverse of the even/odd split: (e0 o0 e1 o1, e2 o2 e3 o3).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (Vector256<double> Low, Vector256<double> High) Interleave(Vector256<double> even, Vector256<double> odd)
         {
             var lo = Avx.UnpackLow(even, odd);   // e0 o0 e2 o2
@@ -354,10 +364,12 @@ public static class HaarWavelet
             high.StoreUnsafe(ref x[0], (nuint)(at + 4));
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static (Vector256<double> Even, Vector256<double> Odd) EvenOdd(Vector256<double> low, Vector256<double> high) =>
             (Avx2.Permute4x64(Avx.UnpackLow(low, high), 0xD8), Avx2.Permute4x64(Avx.UnpackHigh(low, high), 0xD8));
 
         // Eight pixels → (pixels 0,2,4,6 and 1,3,5,7) / 255, divided exactly as the scalar path divides.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static (Vector256<double> Even, Vector256<double> Odd) EvenOdd(ReadOnlySpan<byte> eight)
         {
             var bytes = Vector128.CreateScalar(MemoryMarshal.Read<ulong>(eight)).AsByte();

@@ -106,6 +106,7 @@ public static class ThumbnailRenderer
     // Rounded v / 255 for 0 <= v <= 255 * 255, without a division.
     private static byte DivideBy255(int v) => (byte)((v + 128 + ((v + 128) >> 8)) >> 8);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Interleave(ReadOnlySpan<byte> plane, Span<byte> rgb, int channel)
     {
         for (int i = 0, o = channel; i < plane.Length; i++, o += 3)

@@ -272,15 +272,44 @@ public static class ImageDecoder
     {
         int width = (int)image.Width, height = (int)image.Height;
         var reducer = new AreaReducer(width, height);
-        const int band = 64;
         using var pixels = image.GetPixelsUnsafe();
+        int channels = (int)image.ChannelCount;
+        bool opaqueRgb = !image.HasAlpha && channels == 3
+            && ChannelIndex(pixels, PixelChannel.Red) == 0 && ChannelIndex(pixels, PixelChannel.Green) == 1 && ChannelIndex(pixels, PixelChannel.Blue) == 2;
+        bool rgba = image.HasAlpha && channels == 4 && ChannelIndex(pixels, PixelChannel.Alpha) == 3
+            && ChannelIndex(pixels, PixelChannel.Red) == 0 && ChannelIndex(pixels, PixelChannel.Green) == 1 && ChannelIndex(pixels, PixelChannel.Blue) == 2;
+        if (opaqueRgb || rgba)
+        {
+            // The pixel cache's own rows, read in place: no exported copy per band.
+            for (int y = 0; y < height; y++)
+            {
+                ReadOnlySpan<byte> row = pixels.GetReadOnlyArea(0, y, (uint)width, 1);
+                if (row.Length < width * channels)
+                {
+                    throw CorruptNoPixels();
+                }
+
+                if (rgba)
+                {
+                    reducer.AddRow(y, row);
+                }
+                else
+                {
+                    reducer.AddOpaqueRgbRow(y, row);
+                }
+            }
+
+            return reducer.ToImage();
+        }
+
+        const int band = 64;
         for (int y = 0; y < height; y += band)
         {
             int rows = Math.Min(band, height - y);
-            byte[] rgba = pixels.ToByteArray(0, y, (uint)width, (uint)rows, PixelMapping.RGBA) ?? throw CorruptNoPixels();
+            byte[] exported = pixels.ToByteArray(0, y, (uint)width, (uint)rows, PixelMapping.RGBA) ?? throw CorruptNoPixels();
             for (int r = 0; r < rows; r++)
             {
-                reducer.AddRow(y + r, rgba.AsSpan(r * width * 4, width * 4));
+                reducer.AddRow(y + r, exported.AsSpan(r * width * 4, width * 4));
             }
         }
 

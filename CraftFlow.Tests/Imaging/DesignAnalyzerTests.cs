@@ -96,6 +96,29 @@ public class DesignAnalyzerTests
         }
     }
 
+    [Theory]
+    [InlineData(300, 200)]     // factor 1: copied
+    [InlineData(1100, 700)]    // factor 2, a last column and row of one pixel
+    [InlineData(1601, 1030)]   // factor 3, ragged on both axes
+    public void Opaque_display_copy_read_from_the_pixel_cache_equals_the_alpha_weighted_reduction(int width, int height)
+    {
+        // The same noise as a 24-bit BMP (ImageMagick's RGB rows, summed down the columns) and as an RGB PNG (our
+        // decoder's RGBA rows at alpha 255, weighted box by box): the two reductions must give the same bytes.
+        var rgb = new byte[width * height * 3];
+        new Random(width).NextBytes(rgb);
+        using var image = new MagickImage();
+        image.ReadPixels(rgb, new PixelReadSettings((uint)width, (uint)height, StorageType.Char, PixelMapping.RGB));
+        image.Depth = 8;
+        byte[] bmp = image.ToByteArray(MagickFormat.Bmp3);
+        image.Settings.SetDefine(MagickFormat.Png, "color-type", "2");
+        byte[] png = image.ToByteArray(MagickFormat.Png);
+
+        var fromCache = DesignAnalyzer.Analyze(bmp).Appearance;
+        var fromRows = DesignAnalyzer.Analyze(png).Appearance;
+        Assert.Equal((fromRows.Width, fromRows.Height), (fromCache.Width, fromCache.Height));
+        Assert.True(fromCache.Span.SequenceEqual(fromRows.Span));
+    }
+
     [Fact]
     public void Print_file_is_hashed_and_reduced_without_its_full_size_pixels_on_the_managed_heap()
     {

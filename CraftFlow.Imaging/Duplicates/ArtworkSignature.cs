@@ -73,9 +73,18 @@ public sealed class ArtworkSignature
         }
 
         var (x0, y0, x1, y1) = artwork.Frame;
+        // 2 MB for a 512² display copy, needed only for the two samples: pooled rather than a large-object allocation per design.
         var inkSums = IntegralImage(artwork.Ink, artwork.Width, artwork.Height);
-        var ink = Sample(inkSums, artwork.Width, artwork.Frame, InkSide);
-        var layout = Smooth(Sample(inkSums, artwork.Width, artwork.Frame, LayoutSide), LayoutSide);
+        byte[] ink, layout;
+        try
+        {
+            ink = Sample(inkSums, artwork.Width, artwork.Frame, InkSide);
+            layout = Smooth(Sample(inkSums, artwork.Width, artwork.Frame, LayoutSide), LayoutSide);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<long>.Shared.Return(inkSums);
+        }
 
         Span<double> coefficients = stackalloc double[KeptFrequencies * KeptFrequencies];
         Dct.LowFrequencies(ink, InkSide, KeptFrequencies, coefficients);
@@ -175,10 +184,12 @@ public sealed class ArtworkSignature
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long[] IntegralImage(byte[] values, int width, int height)
     {
-        var sums = new long[(width + 1) * (height + 1)];
+        var sums = System.Buffers.ArrayPool<long>.Shared.Rent((width + 1) * (height + 1));
+        Array.Clear(sums, 0, width + 1);
         for (int y = 0; y < height; y++)
         {
             long row = 0;
+            sums[(y + 1) * (width + 1)] = 0;
             for (int x = 0; x < width; x++)
             {
                 row += values[(y * width) + x];

@@ -83,13 +83,21 @@ internal sealed class VisibleArtwork
         ReadOnlySpan<byte> rgba = image.Span;
         int paper = whitePaper ? 255 : 0;
         var rgb = new byte[count * 3];
-        for (int i = 0; i < count; i++)
+        for (int i = 0, s = 0, o = 0; i < count; i++, s += 4, o += 3)
         {
-            int a = rgba[(i * 4) + 3];
-            for (int c = 0; c < 3; c++)
+            int a = rgba[s + 3];
+            if (a == 255)
             {
-                rgb[(i * 3) + c] = (byte)(((rgba[(i * 4) + c] * a) + (paper * (255 - a)) + 127) / 255);
+                rgb[o] = rgba[s];
+                rgb[o + 1] = rgba[s + 1];
+                rgb[o + 2] = rgba[s + 2];
+                continue;
             }
+
+            int under = paper * (255 - a);
+            rgb[o] = (byte)(((rgba[s] * a) + under + 127) / 255);
+            rgb[o + 1] = (byte)(((rgba[s + 1] * a) + under + 127) / 255);
+            rgb[o + 2] = (byte)(((rgba[s + 2] * a) + under + 127) / 255);
         }
 
         var background = FloodBackground(rgb, width, height);

@@ -163,12 +163,7 @@ internal sealed class AreaReducer
             }
 
             // As Emit on sums weighted by alpha 255.
-            uint alphaSum = 255 * (uint)(x1 - x0) * rows;
-            double inverse = 1.0 / alphaSum;
-            uint half = alphaSum / 2;
-            target[o] = (byte)(uint)((((r * 255) + half) * inverse) + RoundingSlack);
-            target[o + 1] = (byte)(uint)((((g * 255) + half) * inverse) + RoundingSlack);
-            target[o + 2] = (byte)(uint)((((b * 255) + half) * inverse) + RoundingSlack);
+            WriteColour(target.Slice(o, 3), r * 255, g * 255, b * 255, 255 * (uint)(x1 - x0) * rows);
             target[o + 3] = 255;
         }
 
@@ -202,18 +197,26 @@ internal sealed class AreaReducer
                 continue;
             }
 
-            // round(S / A) as floor((S + A/2) / A), three times with one division: n / A is an integer or at least
-            // 1/A (> 2.5e-6 for any box of the pixel limit) from the next one, far above the product's error.
-            double inverse = 1.0 / alphaSum;
-            uint half = alphaSum / 2;
-            target[o] = (byte)(uint)(((sums[o] + half) * inverse) + RoundingSlack);
-            target[o + 1] = (byte)(uint)(((sums[o + 1] + half) * inverse) + RoundingSlack);
-            target[o + 2] = (byte)(uint)(((sums[o + 2] + half) * inverse) + RoundingSlack);
+            WriteColour(target.Slice(o, 3), sums[o], sums[o + 1], sums[o + 2], alphaSum);
             uint count = (uint)Math.Min(factor, width - (ox * factor)) * rows;
             target[o + 3] = alphaSum == 255 * count ? (byte)255 : (byte)((alphaSum + (count / 2)) / count);
         }
 
         Array.Clear(_sums);
         _rowsInBox = 0;
+    }
+
+    /// <summary>
+    /// round(S / A) of three alpha-weighted sums as floor((S + A/2) / A) with one division: n / A is an integer or at
+    /// least 1/A (> 2.5e-6 for any box the pixel limit allows) from the next one, far above the product's error.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WriteColour(Span<byte> rgb, uint red, uint green, uint blue, uint alphaSum)
+    {
+        double inverse = 1.0 / alphaSum;
+        uint half = alphaSum / 2;
+        rgb[0] = (byte)(uint)(((red + half) * inverse) + RoundingSlack);
+        rgb[1] = (byte)(uint)(((green + half) * inverse) + RoundingSlack);
+        rgb[2] = (byte)(uint)(((blue + half) * inverse) + RoundingSlack);
     }
 }

@@ -5,11 +5,14 @@ using CraftFlow.DuplicateEval;
 // colour-variant rate beside two baselines computed from the same designs' imagehash hashes.
 // Usage: CraftFlow.DuplicateEval --api http://127.0.0.1:5000 [--set DIR] [--bases 150] [--distractors 600]
 //        [--seed 11] [--source /usr/share/openclipart/png] [--deadline-seconds 1200]
-var options = args.Chunk(2).Where(pair => pair.Length == 2 && pair[0].StartsWith("--", StringComparison.Ordinal))
+//        CraftFlow.DuplicateEval --offline [--set DIR] ...: no API; the Worker's judgement replayed in process on the
+//        same set (for tuning the detector; decoded appearances cached in DIR/offline-appearances)
+bool offline = args.Contains("--offline");
+var options = args.Where(arg => arg != "--offline").Chunk(2).Where(pair => pair.Length == 2 && pair[0].StartsWith("--", StringComparison.Ordinal))
     .ToDictionary(pair => pair[0][2..], pair => pair[1], StringComparer.Ordinal);
-if (!options.TryGetValue("api", out var apiUrl))
+if (!options.TryGetValue("api", out var apiUrl) && !offline)
 {
-    Console.Error.WriteLine("Usage: CraftFlow.DuplicateEval --api URL [--set DIR] [--bases N] [--distractors M] [--seed S] [--source DIR] [--deadline-seconds T]");
+    Console.Error.WriteLine("Usage: CraftFlow.DuplicateEval --api URL | --offline [--set DIR] [--bases N] [--distractors M] [--seed S] [--source DIR] [--deadline-seconds T]");
     return 2;
 }
 
@@ -30,10 +33,20 @@ Console.WriteLine($"== set: {parameters.Bases} bases, {parameters.Distractors} d
 var set = await DuplicateSet.BuildOrLoadAsync(parameters, setDirectory, cancellation.Token);
 Console.WriteLine($"   {set.Distinct.Count} distinct designs, {set.Related.Count} variants and colour variants, ready after {clock.Elapsed.TotalSeconds:F1} s");
 
-Console.WriteLine($"== upload to {apiUrl}");
-using var http = new HttpClient { BaseAddress = new Uri(apiUrl), Timeout = TimeSpan.FromMinutes(5) };
-var api = await CraftFlowApi.RegisterUserAsync(http, cancellation.Token);
-var outcome = await new EvaluationRun(api, Console.Out).RunAsync(set, TimeSpan.FromSeconds(Number("deadline-seconds", 1200)), cancellation.Token);
+RunOutcome outcome;
+if (offline)
+{
+    Console.WriteLine("== offline: the Worker's judgement replayed in process");
+    outcome = OfflineEvaluation.Run(set, Console.Out, cancellation.Token);
+}
+else
+{
+    Console.WriteLine($"== upload to {apiUrl}");
+    using var http = new HttpClient { BaseAddress = new Uri(apiUrl!), Timeout = TimeSpan.FromMinutes(5) };
+    var api = await CraftFlowApi.RegisterUserAsync(http, cancellation.Token);
+    outcome = await new EvaluationRun(api, Console.Out).RunAsync(set, TimeSpan.FromSeconds(Number("deadline-seconds", 1200)), cancellation.Token);
+}
+
 ReportPrinter.Print(set, outcome, Evaluation.Score(set, outcome), Console.Out);
 // A measurement: goals met or not, it succeeded; only a failed run (an exception above) exits non-zero.
 return 0;

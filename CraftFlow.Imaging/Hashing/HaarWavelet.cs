@@ -406,7 +406,7 @@ public static class HaarWavelet
             dd = (-C * dRight) + (C * dLeft);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Block Reconstruct(double aa, double da, double ad, double dd)
         {
             double aLeft = (C * aa) + (C * ad);

@@ -48,7 +48,10 @@ internal sealed class AreaReducer
         }
 
         Accumulate(rgba);
-        EndRow(y);
+        if (CompletesBox(y))
+        {
+            Emit(y / _factor);
+        }
     }
 
     /// <summary>
@@ -66,24 +69,17 @@ internal sealed class AreaReducer
         // At most 255 × factor (< 2^15 for any side the pixel limit allows) per column: ushort is enough.
         _columnSums ??= new ushort[_width * 3];
         AddColumns(rgb[..(_width * 3)], _columnSums);
-        _rowsInBox++;
-        if (_rowsInBox == _factor || y == _height - 1)
+        if (CompletesBox(y))
         {
-            EmitOpaque(y / _factor);
+            FoldColumns();
+            Emit(y / _factor);
         }
     }
 
     /// <summary>The reduced image, as stored (no orientation applied).</summary>
     public RgbaImage ToImage() => new(OutputWidth, OutputHeight, _output);
 
-    private void EndRow(int y)
-    {
-        _rowsInBox++;
-        if (_rowsInBox == _factor || y == _height - 1)
-        {
-            Emit(y / _factor);
-        }
-    }
+    private bool CompletesBox(int y) => ++_rowsInBox == _factor || y == _height - 1;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Accumulate(ReadOnlySpan<byte> rgba)
@@ -144,16 +140,17 @@ internal sealed class AreaReducer
         }
     }
 
+    /// <summary>The box's column sums as the alpha-weighted sums <see cref="Accumulate"/> would have made at alpha 255.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void EmitOpaque(int outputRow)
+    private void FoldColumns()
     {
-        Span<byte> target = _output.AsSpan(outputRow * OutputWidth * 4, OutputWidth * 4);
         ReadOnlySpan<ushort> columns = _columnSums;
+        Span<uint> sums = _sums;
         int factor = _factor, width = _width;
         uint rows = (uint)_rowsInBox;
-        for (int ox = 0, o = 0; o < target.Length; ox++, o += 4)
+        for (int box = 0, o = 0; o < sums.Length; box++, o += 4)
         {
-            int x0 = ox * factor, x1 = Math.Min(x0 + factor, width);
+            int x0 = box * factor, x1 = Math.Min(x0 + factor, width);
             uint r = 0, g = 0, b = 0;
             for (int c = x0 * 3; c < x1 * 3; c += 3)
             {
@@ -162,13 +159,13 @@ internal sealed class AreaReducer
                 b += columns[c + 2];
             }
 
-            // As Emit on sums weighted by alpha 255.
-            WriteColour(target.Slice(o, 3), r * 255, g * 255, b * 255, 255 * (uint)(x1 - x0) * rows);
-            target[o + 3] = 255;
+            sums[o] = r * 255;
+            sums[o + 1] = g * 255;
+            sums[o + 2] = b * 255;
+            sums[o + 3] = 255 * (uint)(x1 - x0) * rows;
         }
 
         Array.Clear(_columnSums!);
-        _rowsInBox = 0;
     }
 
     private static void CopyOpaque(ReadOnlySpan<byte> rgb, Span<byte> rgba)
@@ -197,26 +194,18 @@ internal sealed class AreaReducer
                 continue;
             }
 
-            WriteColour(target.Slice(o, 3), sums[o], sums[o + 1], sums[o + 2], alphaSum);
+            // round(S / A) as floor((S + A/2) / A), three times with one division: n / A is an integer or at least
+            // 1/A (> 2.5e-6 for any box the pixel limit allows) from the next one, far above the product's error.
+            double inverse = 1.0 / alphaSum;
+            uint half = alphaSum / 2;
+            target[o] = (byte)(uint)(((sums[o] + half) * inverse) + RoundingSlack);
+            target[o + 1] = (byte)(uint)(((sums[o + 1] + half) * inverse) + RoundingSlack);
+            target[o + 2] = (byte)(uint)(((sums[o + 2] + half) * inverse) + RoundingSlack);
             uint count = (uint)Math.Min(factor, width - (ox * factor)) * rows;
             target[o + 3] = alphaSum == 255 * count ? (byte)255 : (byte)((alphaSum + (count / 2)) / count);
         }
 
         Array.Clear(_sums);
         _rowsInBox = 0;
-    }
-
-    /// <summary>
-    /// round(S / A) of three alpha-weighted sums as floor((S + A/2) / A) with one division: n / A is an integer or at
-    /// least 1/A (> 2.5e-6 for any box the pixel limit allows) from the next one, far above the product's error.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WriteColour(Span<byte> rgb, uint red, uint green, uint blue, uint alphaSum)
-    {
-        double inverse = 1.0 / alphaSum;
-        uint half = alphaSum / 2;
-        rgb[0] = (byte)(uint)(((red + half) * inverse) + RoundingSlack);
-        rgb[1] = (byte)(uint)(((green + half) * inverse) + RoundingSlack);
-        rgb[2] = (byte)(uint)(((blue + half) * inverse) + RoundingSlack);
     }
 }

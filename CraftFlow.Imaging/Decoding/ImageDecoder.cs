@@ -274,10 +274,10 @@ public static class ImageDecoder
         var reducer = new AreaReducer(width, height);
         using var pixels = image.GetPixelsUnsafe();
         int channels = (int)image.ChannelCount;
-        bool opaqueRgb = !image.HasAlpha && channels == 3
-            && ChannelIndex(pixels, PixelChannel.Red) == 0 && ChannelIndex(pixels, PixelChannel.Green) == 1 && ChannelIndex(pixels, PixelChannel.Blue) == 2;
-        bool rgba = image.HasAlpha && channels == 4 && ChannelIndex(pixels, PixelChannel.Alpha) == 3
-            && ChannelIndex(pixels, PixelChannel.Red) == 0 && ChannelIndex(pixels, PixelChannel.Green) == 1 && ChannelIndex(pixels, PixelChannel.Blue) == 2;
+        bool rgbFirst = ChannelIndex(pixels, PixelChannel.Red) == 0 && ChannelIndex(pixels, PixelChannel.Green) == 1
+            && ChannelIndex(pixels, PixelChannel.Blue) == 2;
+        bool opaqueRgb = rgbFirst && !image.HasAlpha && channels == 3;
+        bool rgba = rgbFirst && image.HasAlpha && channels == 4 && ChannelIndex(pixels, PixelChannel.Alpha) == 3;
         if (opaqueRgb || rgba)
         {
             // The pixel cache's own rows, read in place: no exported copy per band.

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 using ImageMagick;
 
 namespace CraftFlow.Imaging.Decoding;
@@ -36,6 +38,10 @@ public sealed class RgbaImage
     public byte[] Pixels { get; }
 
     public ReadOnlySpan<byte> Span => Pixels.AsSpan(0, Width * Height * 4);
+
+    /// <summary>One channel of a straight-alpha pixel laid over paper of that channel's value <paramref name="paper"/>, rounded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static byte OverPaper(int colour, int alpha, int paper) => (byte)(((colour * alpha) + (paper * (255 - alpha)) + 127) / 255);
 
     /// <summary>This image as a viewer shows it under the EXIF <paramref name="orientation"/> (1–8).</summary>
     internal RgbaImage Oriented(int orientation)

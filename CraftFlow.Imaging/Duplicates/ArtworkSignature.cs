@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using CraftFlow.Imaging.Decoding;
@@ -83,7 +84,7 @@ public sealed class ArtworkSignature
         }
         finally
         {
-            System.Buffers.ArrayPool<long>.Shared.Return(inkSums);
+            ArrayPool<long>.Shared.Return(inkSums);
         }
 
         Span<double> coefficients = stackalloc double[KeptFrequencies * KeptFrequencies];
@@ -181,10 +182,11 @@ public sealed class ArtworkSignature
         return bits;
     }
 
+    /// <summary>The summed-area table ((width + 1) × (height + 1)) in an array rented from the shared pool: return it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long[] IntegralImage(byte[] values, int width, int height)
     {
-        var sums = System.Buffers.ArrayPool<long>.Shared.Rent((width + 1) * (height + 1));
+        var sums = ArrayPool<long>.Shared.Rent((width + 1) * (height + 1));
         Array.Clear(sums, 0, width + 1);
         for (int y = 0; y < height; y++)
         {

@@ -94,10 +94,9 @@ internal sealed class VisibleArtwork
                 continue;
             }
 
-            int under = paper * (255 - a);
-            rgb[o] = (byte)(((rgba[s] * a) + under + 127) / 255);
-            rgb[o + 1] = (byte)(((rgba[s + 1] * a) + under + 127) / 255);
-            rgb[o + 2] = (byte)(((rgba[s + 2] * a) + under + 127) / 255);
+            rgb[o] = RgbaImage.OverPaper(rgba[s], a, paper);
+            rgb[o + 1] = RgbaImage.OverPaper(rgba[s + 1], a, paper);
+            rgb[o + 2] = RgbaImage.OverPaper(rgba[s + 2], a, paper);
         }
 
         var background = FloodBackground(rgb, width, height);

@@ -81,7 +81,7 @@ public static class ThumbnailRenderer
         }
     }
 
-    /// <summary>Straight-alpha RGBA over white, split into R, G and B planes: c·a/255 + 255·(1 − a/255), rounded.</summary>
+    /// <summary>Straight-alpha RGBA over white, split into R, G and B planes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FlattenOntoWhite(ReadOnlySpan<byte> rgba, Span<byte> red, Span<byte> green, Span<byte> blue)
     {
@@ -96,15 +96,11 @@ public static class ThumbnailRenderer
                 continue;
             }
 
-            int white = 255 * (255 - a);
-            red[i] = DivideBy255((rgba[s] * a) + white);
-            green[i] = DivideBy255((rgba[s + 1] * a) + white);
-            blue[i] = DivideBy255((rgba[s + 2] * a) + white);
+            red[i] = RgbaImage.OverPaper(rgba[s], a, 255);
+            green[i] = RgbaImage.OverPaper(rgba[s + 1], a, 255);
+            blue[i] = RgbaImage.OverPaper(rgba[s + 2], a, 255);
         }
     }
-
-    // Rounded v / 255 for 0 <= v <= 255 * 255, without a division.
-    private static byte DivideBy255(int v) => (byte)((v + 128 + ((v + 128) >> 8)) >> 8);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Interleave(ReadOnlySpan<byte> plane, Span<byte> rgb, int channel)

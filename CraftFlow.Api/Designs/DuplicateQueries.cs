@@ -50,7 +50,8 @@ public sealed class DuplicateQueries(NpgsqlDataSource dataSource)
                 (relation, distance) = (DesignRelation.Exact, 0);
             }
             else if (artwork is not null && !reader.IsDBNull(4)
-                && DuplicateJudge.Judge(artwork, ArtworkSignature.FromBytes(HashBits.FromStored(reader.GetInt64(3)), reader.GetFieldValue<byte[]>(4)), _rules) is { } judged)
+                && ArtworkSignature.FromBytes(HashBits.FromStored(reader.GetInt64(3)), reader.GetFieldValue<byte[]>(4)) is { } stored
+                && DuplicateJudge.Judge(artwork, stored, _rules) is { } judged)
             {
                 (relation, distance) = (judged.Relation, judged.Distance);
             }

@@ -119,7 +119,7 @@ public sealed class ArtworkIndex : IDisposable
             }
 
             var candidates = new List<int>();
-            Scan(query.Key, rules.KeyDistance, outlines, rules.FarOutline, candidates);
+            Scan(query.Key, rules.KeyDistance, outlines, rules.OutlineDistance, candidates);
             foreach (int i in candidates)
             {
                 if (_ids[i] != excludeId && DuplicateJudge.Judge(query, _signatures[i], rules) is { } match)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using CraftFlow.Imaging.Decoding;
 using CraftFlow.Imaging.Hashing;
@@ -7,13 +8,16 @@ using CraftFlow.Imaging.Hashing;
 namespace CraftFlow.Imaging.Duplicates;
 
 /// <summary>
-/// The duplicate detector's view of one design, taken from its visible artwork (see <see cref="VisibleArtwork"/>) in
-/// its trimmed frame, so the canvas, the padding and what lies under transparent pixels do not count:
+/// The duplicate detector's view of one design, taken from its visible artwork (see <see cref="VisibleArtwork"/>), so
+/// the canvas, the padding and what lies under transparent pixels do not count:
 /// <list type="bullet">
 /// <item><see cref="Key"/>: 64 bits from DCT magnitudes that no mirror or quarter turn changes; the index scans it.</item>
-/// <item>the outline hash in each of the eight <see cref="Orientation"/>s: DCT signs of the 64×64 ink image (PDQ-style,
-/// all eight from one DCT), median-thresholded like phash;</item>
-/// <item>a 16×16 layout of the ink, to tell apart low-detail artwork whose hashes agree by chance;</item>
+/// <item>the outline hash in each of the eight <see cref="Orientation"/>s: DCT signs of a 64×64 ink image (PDQ-style,
+/// all eight from one DCT), median-thresholded like phash. Key and outlines see the ink around its centre of mass,
+/// 2.5 standard deviations each way, rather than in its bounding box: a crop that cuts the edge of a design moves the
+/// box by what it cut but the ink's moments only by the little ink it held, so a cropped copy stays a candidate;</item>
+/// <item>a 16×16 layout of the ink in its trimmed frame, a cheap first test of two candidates' agreement;</item>
+/// <item>the 64×64 ink in that frame, stored deflated, which <see cref="InkComparison"/> compares cell by cell;</item>
 /// <item>a 4×4 grid of CIELAB colours, which is what separates a duplicate from a recolour;</item>
 /// <item>the frame's aspect ratio.</item>
 /// </list>
@@ -22,10 +26,13 @@ public sealed class ArtworkSignature
 {
     public const int LayoutSide = 16;
     public const int ColourSide = 4;
-    private const int InkSide = 64;
+    public const int InkSide = 64;
     private const int KeptFrequencies = 16;
-    private const byte FormatVersion = 1;
-    private const int SerializedLength = 1 + 1 + 4 + (8 * 8) + (LayoutSide * LayoutSide) + (ColourSide * ColourSide * 4);
+    private const double MomentFrameDeviations = 2.5;
+
+    // Format 1 had no fine ink and hashed the bounding box: its keys and outlines are not comparable with these.
+    private const byte FormatVersion = 2;
+    private const int FixedLength = 1 + 1 + 4 + (8 * 8) + (LayoutSide * LayoutSide) + (ColourSide * ColourSide * 4);
 
     // Frequencies (vertical, horizontal) behind the outline hash: the 64 lowest diagonals 1 ≤ v + u ≤ 10 without (5, 5),
     // a set that transposition maps onto itself. Behind the key: |C(v,u)| + |C(u,v)| for the 64 lowest pairs u ≤ v.
@@ -34,7 +41,12 @@ public sealed class ArtworkSignature
 
     private readonly ulong[] _outlines;
 
-    private ArtworkSignature(bool isBlank, float aspect, ulong key, ulong[] outlines, byte[] layout, byte[] colours)
+    // A signature just computed keeps its fine ink as it is; one read back from storage inflates it when judged.
+    private readonly byte[]? _ink;
+    private readonly byte[] _deflatedInk;
+
+    private ArtworkSignature(
+        bool isBlank, float aspect, ulong key, ulong[] outlines, byte[] layout, byte[] colours, byte[]? ink, byte[] deflatedInk)
     {
         IsBlank = isBlank;
         Aspect = aspect;
@@ -42,6 +54,8 @@ public sealed class ArtworkSignature
         _outlines = outlines;
         Layout = layout;
         Colours = colours;
+        _ink = ink;
+        _deflatedInk = deflatedInk;
     }
 
     /// <summary>No visible artwork at all (an empty or single-colour canvas): such a design only ever matches byte for byte.</summary>
@@ -65,22 +79,39 @@ public sealed class ArtworkSignature
     /// <summary>The outline hash of the artwork turned over by <paramref name="orientation"/>.</summary>
     public ulong Outline(Orientation orientation) => _outlines[orientation.Value];
 
+    /// <summary>The ink in the trimmed frame, <see cref="InkSide"/>², row-major, 0–255 (a new array on each call).</summary>
+    internal byte[] Ink()
+    {
+        if (_ink is not null)
+        {
+            return (byte[])_ink.Clone();
+        }
+
+        var ink = new byte[InkSide * InkSide];
+        using var inflater = new ZLibStream(new MemoryStream(_deflatedInk), CompressionMode.Decompress);
+        inflater.ReadExactly(ink);
+        return ink;
+    }
+
     public static ArtworkSignature Of(RgbaImage image)
     {
         var artwork = VisibleArtwork.Find(image);
         if (artwork.IsBlank)
         {
-            return new ArtworkSignature(true, 1, 0, new ulong[8], new byte[LayoutSide * LayoutSide], new byte[ColourSide * ColourSide * 4]);
+            var none = new byte[InkSide * InkSide];
+            return new ArtworkSignature(
+                true, 1, 0, new ulong[8], new byte[LayoutSide * LayoutSide], new byte[ColourSide * ColourSide * 4], none, Deflate(none));
         }
 
         var (x0, y0, x1, y1) = artwork.Frame;
-        // 2 MB for a 512² display copy, needed only for the two samples: pooled rather than a large-object allocation per design.
+        // 2 MB for a 512² display copy, needed only for the samples: pooled rather than a large-object allocation per design.
         var inkSums = IntegralImage(artwork.Ink, artwork.Width, artwork.Height);
-        byte[] ink, layout;
+        byte[] ink, layout, hashed;
         try
         {
             ink = Sample(inkSums, artwork.Width, artwork.Frame, InkSide);
             layout = Smooth(Sample(inkSums, artwork.Width, artwork.Frame, LayoutSide), LayoutSide);
+            hashed = SampleAroundCentre(inkSums, artwork, InkMoments.Of(artwork), InkSide);
         }
         finally
         {
@@ -88,7 +119,7 @@ public sealed class ArtworkSignature
         }
 
         Span<double> coefficients = stackalloc double[KeptFrequencies * KeptFrequencies];
-        Dct.LowFrequencies(ink, InkSide, KeptFrequencies, coefficients);
+        Dct.LowFrequencies(hashed, InkSide, KeptFrequencies, coefficients);
         var outlines = new ulong[8];
         Span<double> values = stackalloc double[64];
         foreach (var orientation in Orientation.All)
@@ -109,13 +140,13 @@ public sealed class ArtworkSignature
         }
 
         float aspect = (float)(x1 - x0) / (y1 - y0);
-        return new ArtworkSignature(false, aspect, AboveMedian(values), outlines, layout, ColourGrid(artwork));
+        return new ArtworkSignature(false, aspect, AboveMedian(values), outlines, layout, ColourGrid(artwork), ink, Deflate(ink));
     }
 
     /// <summary>The form stored in <c>artwork_signature</c>; <see cref="FromBytes"/> reads it back.</summary>
     public byte[] ToBytes()
     {
-        var bytes = new byte[SerializedLength];
+        var bytes = new byte[FixedLength + _deflatedInk.Length];
         bytes[0] = FormatVersion;
         bytes[1] = IsBlank ? (byte)1 : (byte)0;
         BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(2), Aspect);
@@ -126,15 +157,22 @@ public sealed class ArtworkSignature
 
         Layout.CopyTo(bytes, 70);
         Colours.CopyTo(bytes, 70 + Layout.Length);
+        _deflatedInk.CopyTo(bytes, FixedLength);
         return bytes;
     }
 
-    /// <exception cref="FormatException">The bytes are not a signature of this format.</exception>
-    public static ArtworkSignature FromBytes(ulong key, ReadOnlySpan<byte> bytes)
+    /// <returns>The signature, or null for one of an earlier format: that design is matched by its bytes only until it is analysed again.</returns>
+    /// <exception cref="FormatException">The bytes are not a signature of this or an earlier format.</exception>
+    public static ArtworkSignature? FromBytes(ulong key, ReadOnlySpan<byte> bytes)
     {
-        if (bytes.Length != SerializedLength || bytes[0] != FormatVersion)
+        if (bytes.Length > 0 && bytes[0] is > 0 and < FormatVersion)
         {
-            throw new FormatException($"An artwork signature of format {FormatVersion} has {SerializedLength} bytes.");
+            return null;
+        }
+
+        if (bytes.Length <= FixedLength || bytes[0] != FormatVersion)
+        {
+            throw new FormatException($"An artwork signature of format {FormatVersion} has more than {FixedLength} bytes.");
         }
 
         var outlines = new ulong[8];
@@ -143,10 +181,23 @@ public sealed class ArtworkSignature
             outlines[o] = BinaryPrimitives.ReadUInt64LittleEndian(bytes[(6 + (o * 8))..]);
         }
 
-        int layoutEnd = 70 + (LayoutSide * LayoutSide);
+        int layoutEnd = 70 + (LayoutSide * LayoutSide), coloursEnd = layoutEnd + (ColourSide * ColourSide * 4);
         return new ArtworkSignature(
             bytes[1] == 1, BinaryPrimitives.ReadSingleLittleEndian(bytes[2..]), key, outlines,
-            bytes[70..layoutEnd].ToArray(), bytes[layoutEnd..].ToArray());
+            bytes[70..layoutEnd].ToArray(), bytes[layoutEnd..coloursEnd].ToArray(), null, bytes[FixedLength..].ToArray());
+    }
+
+    // Clip art is mostly empty or solid ink: 4 KB deflate to about 1.3 KB on openclipart, which is what a seller's
+    // index holds per design.
+    private static byte[] Deflate(byte[] ink)
+    {
+        using var deflated = new MemoryStream();
+        using (var deflater = new ZLibStream(deflated, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            deflater.Write(ink);
+        }
+
+        return deflated.ToArray();
     }
 
     private static IEnumerable<(int V, int U)> Diagonals(int maxSum, bool pairsOnly)
@@ -251,6 +302,44 @@ public sealed class ArtworkSignature
         }
 
         return smoothed;
+    }
+
+    /// <summary>
+    /// The ink in a square of cells around its centre of mass, <see cref="MomentFrameDeviations"/> standard
+    /// deviations each way on each axis (stretched to a square like <see cref="Sample"/>); cells past the image hold no ink.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static byte[] SampleAroundCentre(long[] sums, VisibleArtwork artwork, InkMoments moments, int side)
+    {
+        int width = artwork.Width, height = artwork.Height, stride = width + 1;
+        var (fx0, fy0, fx1, fy1) = artwork.Frame;
+        double cx = fx0 + (moments.CentreX * (fx1 - fx0)), cy = fy0 + (moments.CentreY * (fy1 - fy0));
+        double rx = MomentFrameDeviations * moments.SpreadX * (fx1 - fx0), ry = MomentFrameDeviations * moments.SpreadY * (fy1 - fy0);
+        var cells = new byte[side * side];
+        for (int gy = 0; gy < side; gy++)
+        {
+            var (ya, yb) = Edges(cy - ry, 2 * ry, gy, side);
+            int ca = Math.Clamp(ya, 0, height), cb = Math.Clamp(yb, 0, height);
+            for (int gx = 0; gx < side; gx++)
+            {
+                var (xa, xb) = Edges(cx - rx, 2 * rx, gx, side);
+                int da = Math.Clamp(xa, 0, width), db = Math.Clamp(xb, 0, width);
+                long sum = cb > ca && db > da
+                    ? sums[(cb * stride) + db] - sums[(ca * stride) + db] - sums[(cb * stride) + da] + sums[(ca * stride) + da]
+                    : 0;
+                long area = (long)(xb - xa) * (yb - ya);
+                cells[(gy * side) + gx] = (byte)((sum + (area / 2)) / area);
+            }
+        }
+
+        return cells;
+
+        static (int Start, int End) Edges(double start, double length, int cell, int side)
+        {
+            int a = (int)Math.Floor(start + (cell * length / side));
+            int b = (int)Math.Floor(start + ((cell + 1) * length / side));
+            return (a, Math.Max(b, a + 1));
+        }
     }
 
     private static (int Start, int End) CellRange(int start, int end, int cell, int side)

@@ -7,9 +7,10 @@ namespace CraftFlow.Imaging.Duplicates;
 /// <param name="Orientation">How the query is turned over relative to the stored design.</param>
 /// <param name="Distance">Bits between the outline hashes in that orientation (0–64): the distance reported.</param>
 /// <param name="LayoutCorrelation">Correlation of the 16×16 layouts (−1–1).</param>
+/// <param name="InkDifference">Where the inks differ most, percent of the ink there (<see cref="InkComparison"/>).</param>
 /// <param name="ColourDistance">Mean CIELAB difference of the colour grids.</param>
 public readonly record struct ArtworkMatch(
-    DesignRelation Relation, Orientation Orientation, int Distance, double LayoutCorrelation, double ColourDistance);
+    DesignRelation Relation, Orientation Orientation, int Distance, double LayoutCorrelation, double InkDifference, double ColourDistance);
 
 /// <summary>
 /// The product's duplicate judgement, the one rule the Worker and the API both apply: is the stored design the same
@@ -17,9 +18,6 @@ public readonly record struct ArtworkMatch(
 /// </summary>
 public static class DuplicateJudge
 {
-    // The central half of the layout, on both axes: where designs built on one template differ.
-    private const int InteriorStart = ArtworkSignature.LayoutSide / 4, InteriorEnd = ArtworkSignature.LayoutSide * 3 / 4;
-
     // Whether two designs can be related at all: ArtworkIndex's scan and the API's SQL apply the same test to the keys.
     private static bool IsCandidate(ulong queryKey, ulong storedKey, DuplicateRules rules)
         => BitOperations.PopCount(queryKey ^ storedKey) <= rules.KeyDistance;
@@ -36,40 +34,59 @@ public static class DuplicateJudge
         }
 
         ArtworkMatch? best = null;
+        byte[]? queryInk = null, storedInk = null;
         ulong target = stored.Outline(Orientation.Identity);
         foreach (var orientation in Orientation.Judged)
         {
             int distance = BitOperations.PopCount(query.Outline(orientation) ^ target);
-            double required = rules.RequiredCorrelation(distance);
-            if (double.IsPositiveInfinity(required) || !AspectsAgree(query, stored, orientation, rules))
+            if (distance > rules.OutlineDistance || !AspectsAgree(query, stored, orientation, rules))
             {
                 continue;
             }
 
             double correlation = LayoutCorrelation(query, stored, orientation);
-            if (correlation < required
-                || LayoutCorrelation(query, stored, orientation, InteriorStart, InteriorEnd) < rules.InteriorLayoutCorrelation)
+            if (correlation < rules.LayoutCorrelation)
             {
                 continue;
             }
 
-            // A symmetric design matches in several orientations: the identity wins (a duplicate, not a mirror image),
-            // then the closest outline.
-            if (best is null || distance < best.Value.Distance)
+            queryInk ??= query.Ink();
+            storedInk ??= stored.Ink();
+            double difference = InkComparison.Difference(Turn(queryInk, orientation), storedInk, rules.InkDifference);
+
+            // A symmetric design matches in several orientations: the one where the inks agree best wins, the identity
+            // on a tie (a duplicate, not a mirror image).
+            if (difference <= rules.InkDifference && (best is null || difference < best.Value.InkDifference))
             {
                 double colours = ColourDistance(query, stored, orientation);
                 var relation = colours > rules.ColourDistance ? DesignRelation.ColourVariant
                     : orientation.Mirrors ? DesignRelation.Mirrored : DesignRelation.Duplicate;
-                best = new ArtworkMatch(relation, orientation, distance, correlation, colours);
-            }
-
-            if (orientation == Orientation.Identity)
-            {
-                break;
+                best = new ArtworkMatch(relation, orientation, distance, correlation, difference, colours);
             }
         }
 
         return best;
+    }
+
+    private static byte[] Turn(byte[] ink, Orientation orientation)
+    {
+        if (orientation == Orientation.Identity)
+        {
+            return ink;
+        }
+
+        const int side = ArtworkSignature.InkSide;
+        var turned = new byte[side * side];
+        for (int y = 0; y < side; y++)
+        {
+            for (int x = 0; x < side; x++)
+            {
+                var (sx, sy) = orientation.Source(x, y, side);
+                turned[(y * side) + x] = ink[(sy * side) + sx];
+            }
+        }
+
+        return turned;
     }
 
     private static bool AspectsAgree(ArtworkSignature query, ArtworkSignature stored, Orientation orientation, DuplicateRules rules)
@@ -81,16 +98,12 @@ public static class DuplicateJudge
 
     /// <summary>Pearson correlation of the stored layout with the query's turned over by <paramref name="orientation"/>.</summary>
     public static double LayoutCorrelation(ArtworkSignature query, ArtworkSignature stored, Orientation orientation)
-        => LayoutCorrelation(query, stored, orientation, 0, ArtworkSignature.LayoutSide);
-
-    /// <summary>The same over the central cells only (from <paramref name="start"/> to <paramref name="end"/> on both axes).</summary>
-    private static double LayoutCorrelation(ArtworkSignature query, ArtworkSignature stored, Orientation orientation, int start, int end)
     {
         const int side = ArtworkSignature.LayoutSide;
         long sumQ = 0, sumS = 0, sumQQ = 0, sumSS = 0, sumQS = 0;
-        for (int y = start; y < end; y++)
+        for (int y = 0; y < side; y++)
         {
-            for (int x = start; x < end; x++)
+            for (int x = 0; x < side; x++)
             {
                 var (sx, sy) = orientation.Source(x, y, side);
                 int q = query.Layout[(sy * side) + sx];
@@ -103,7 +116,7 @@ public static class DuplicateJudge
             }
         }
 
-        double n = (end - start) * (end - start);
+        double n = side * side;
         double covariance = sumQS - (sumQ * (double)sumS / n);
         double varianceQ = sumQQ - (sumQ * (double)sumQ / n), varianceS = sumSS - (sumS * (double)sumS / n);
 

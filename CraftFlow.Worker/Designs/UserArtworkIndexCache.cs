@@ -106,9 +106,10 @@ public sealed class UserArtworkIndexCache(NpgsqlDataSource dataSource, UserJudge
             {
                 index.Remove(id);
             }
-            else if (!reader.IsDBNull(2) && !reader.IsDBNull(3))
+            else if (!reader.IsDBNull(2) && !reader.IsDBNull(3)
+                && ArtworkSignature.FromBytes(HashBits.FromStored(reader.GetInt64(2)), reader.GetFieldValue<byte[]>(3)) is { } signature)
             {
-                index.Add(id, ArtworkSignature.FromBytes(HashBits.FromStored(reader.GetInt64(2)), reader.GetFieldValue<byte[]>(3)));
+                index.Add(id, signature);
             }
         }
     }

@@ -25,7 +25,7 @@ public class DuplicateSearchBenchmarks
         index = new ArtworkIndex();
         for (int i = 0; i < StoredDesigns; i++)
         {
-            index.Add(Guid.NewGuid(), ArtworkSignature.FromBytes((ulong)random.NextInt64(), artworks[i % artworks.Length]));
+            index.Add(Guid.NewGuid(), ArtworkSignature.FromBytes((ulong)random.NextInt64(), artworks[i % artworks.Length])!);
         }
 
         query = ArtworkSignature.Of(DrawArtwork(random));

@@ -39,6 +39,7 @@ public static class OfflineEvaluation
 
         // Ids that sort in upload order, as the Worker's time-ordered ids do (the index breaks ties by id).
         var ids = Enumerable.Range(0, files.Count).Select(i => new Guid(i + 1, 0, 0, new byte[8])).ToArray();
+        clock.Restart();
         var firstWithBytes = new Dictionary<string, int>(StringComparer.Ordinal);
         var designs = new DesignRecord[files.Count];
         using var index = new ArtworkIndex();
@@ -65,6 +66,7 @@ public static class OfflineEvaluation
                 ids[i], files[i].File, duplicate ? "duplicate" : "processed", duplicate ? related : null, analysed[i].Hashes, relation, related);
         }
 
+        log.WriteLine($"   judged in upload order in {clock.Elapsed.TotalSeconds:F1} s");
         return new RunOutcome(designs, [], TimeSpan.Zero, TimeSpan.Zero);
     }
 

@@ -45,7 +45,7 @@ public static class DuplicateJudge
             }
 
             double correlation = LayoutCorrelation(query, stored, orientation);
-            if (correlation < rules.LayoutCorrelation)
+            if (correlation < rules.RequiredCorrelation(distance))
             {
                 continue;
             }

@@ -48,6 +48,23 @@ public sealed class DuplicateJudgeTests
     }
 
     [Fact]
+    public void A_sign_with_another_symbol_is_another_design_and_a_cropped_copy_is_the_same()
+    {
+        var board = new DrawnArtwork.Shape(100, 110, 90, 100, (240, 200, 20));
+        var sign = Signature(new DrawnArtwork([board, new DrawnArtwork.Shape(100, 110, 30, 10, (20, 20, 20))]).Draw(200, 220));
+        var otherSymbol = Signature(new DrawnArtwork([board, new DrawnArtwork.Shape(100, 110, 10, 30, (20, 20, 20))]).Draw(200, 220));
+
+        // Everything but the ink comparison takes them for one design; the symbol is where the inks differ.
+        Assert.NotNull(DuplicateJudge.Judge(otherSymbol, sign, DuplicateRules.Default with { InkDifference = double.MaxValue }));
+        Assert.Null(DuplicateJudge.Judge(otherSymbol, sign));
+
+        // 8 % of the artwork cut from its left and top moves the frame too far for the frames as they are; the ink
+        // comparison's search finds where it sits (without the search this fails).
+        var original = Design.Draw(200, 220);
+        Assert.Equal(DesignRelation.Duplicate, Judge(Crop(original, 22, 22), Signature(original)).Relation);
+    }
+
+    [Fact]
     public void A_blank_canvas_matches_nothing_not_even_another_blank_one()
     {
         var blank = Signature(new RgbaImage(64, 64, new byte[64 * 64 * 4]));
@@ -108,4 +125,16 @@ public sealed class DuplicateJudgeTests
 
     private static ArtworkMatch Judge(RgbaImage query, ArtworkSignature stored)
         => DuplicateJudge.Judge(Signature(query), stored) ?? throw new Xunit.Sdk.XunitException("Expected a relation, got none.");
+
+    private static RgbaImage Crop(RgbaImage image, int left, int top)
+    {
+        int width = image.Width - left, height = image.Height - top;
+        var pixels = new byte[width * height * 4];
+        for (int y = 0; y < height; y++)
+        {
+            image.Span.Slice((((y + top) * image.Width) + left) * 4, width * 4).CopyTo(pixels.AsSpan(y * width * 4));
+        }
+
+        return new RgbaImage(width, height, pixels);
+    }
 }

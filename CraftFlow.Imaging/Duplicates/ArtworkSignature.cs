@@ -79,12 +79,12 @@ public sealed class ArtworkSignature
     /// <summary>The outline hash of the artwork turned over by <paramref name="orientation"/>.</summary>
     public ulong Outline(Orientation orientation) => _outlines[orientation.Value];
 
-    /// <summary>The ink in the trimmed frame, <see cref="InkSide"/>², row-major, 0–255 (a new array on each call).</summary>
+    /// <summary>The ink in the trimmed frame, <see cref="InkSide"/>², row-major, 0–255; read it, do not write it.</summary>
     internal byte[] Ink()
     {
         if (_ink is not null)
         {
-            return (byte[])_ink.Clone();
+            return _ink;
         }
 
         var ink = new byte[InkSide * InkSide];
@@ -312,9 +312,8 @@ public sealed class ArtworkSignature
     private static byte[] SampleAroundCentre(long[] sums, VisibleArtwork artwork, InkMoments moments, int side)
     {
         int width = artwork.Width, height = artwork.Height, stride = width + 1;
-        var (fx0, fy0, fx1, fy1) = artwork.Frame;
-        double cx = fx0 + (moments.CentreX * (fx1 - fx0)), cy = fy0 + (moments.CentreY * (fy1 - fy0));
-        double rx = MomentFrameDeviations * moments.SpreadX * (fx1 - fx0), ry = MomentFrameDeviations * moments.SpreadY * (fy1 - fy0);
+        var (cx, cy) = (moments.CentreX, moments.CentreY);
+        double rx = MomentFrameDeviations * moments.SpreadX, ry = MomentFrameDeviations * moments.SpreadY;
         var cells = new byte[side * side];
         for (int gy = 0; gy < side; gy++)
         {

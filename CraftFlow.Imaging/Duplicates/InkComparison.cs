@@ -31,8 +31,6 @@ internal static class InkComparison
     private const int TrimSteps = 6;
     private const double MaximumTrim = TrimStep * TrimSteps;
 
-
-
     // Frames this far apart as they are are not searched for an alignment: the search is for crops, not for
     // different artwork that some alignment brings closer.
     private const double SearchCeiling = 3;

@@ -3,10 +3,10 @@ using System.Runtime.CompilerServices;
 namespace CraftFlow.Imaging.Duplicates;
 
 /// <summary>
-/// The centre of a design's ink and its standard deviation on each axis, as shares of the trimmed frame's width and
-/// height: where <see cref="ArtworkSignature"/> hashes the ink from.
+/// The centre of a design's ink (in pixels, a pixel x covering [x, x + 1)) and its standard deviation on each axis,
+/// over the trimmed frame: where <see cref="ArtworkSignature"/> hashes the ink from.
 /// </summary>
-internal readonly record struct InkMoments(float CentreX, float CentreY, float SpreadX, float SpreadY)
+internal readonly record struct InkMoments(double CentreX, double CentreY, double SpreadX, double SpreadY)
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static InkMoments Of(VisibleArtwork artwork)
@@ -33,10 +33,9 @@ internal readonly record struct InkMoments(float CentreX, float CentreY, float S
             sumYY += row * y * (double)y;
         }
 
-        // Pixel x covers [x, x + 1): its centre is x + 0.5.
+        // The sums are over pixel indices; pixel x's centre is x + 0.5.
         double cx = sumX / total, cy = sumY / total;
         double sx = Math.Sqrt(Math.Max(1, (sumXX / total) - (cx * cx))), sy = Math.Sqrt(Math.Max(1, (sumYY / total) - (cy * cy)));
-        double w0 = x1 - x0, h0 = y1 - y0;
-        return new InkMoments((float)((cx + 0.5 - x0) / w0), (float)((cy + 0.5 - y0) / h0), (float)(sx / w0), (float)(sy / h0));
+        return new InkMoments(cx + 0.5, cy + 0.5, sx, sy);
     }
 }

@@ -25,6 +25,9 @@ public sealed class ArtworkIndex : IDisposable
     private readonly Dictionary<Guid, int> _positions = [];
     private ulong[] _keys = new ulong[16];
     private ulong[] _outlines = new ulong[16];
+    private float[] _aspects = new float[16];
+    private float[] _spectra = new float[16 * LayoutSpectrum.Length];
+    private float[] _spectrumRests = new float[16];
     private ArtworkSignature[] _signatures = new ArtworkSignature[16];
     private Guid[] _ids = new Guid[16];
     private int _count;
@@ -62,6 +65,9 @@ public sealed class ArtworkIndex : IDisposable
             {
                 Array.Resize(ref _keys, _count * 2);
                 Array.Resize(ref _outlines, _count * 2);
+                Array.Resize(ref _aspects, _count * 2);
+                Array.Resize(ref _spectra, _count * 2 * LayoutSpectrum.Length);
+                Array.Resize(ref _spectrumRests, _count * 2);
                 Array.Resize(ref _signatures, _count * 2);
                 Array.Resize(ref _ids, _count * 2);
             }
@@ -69,6 +75,8 @@ public sealed class ArtworkIndex : IDisposable
             int at = _count++;
             _keys[at] = signature.Key;
             _outlines[at] = signature.Outline(Orientation.Identity);
+            _aspects[at] = signature.Aspect;
+            _spectrumRests[at] = LayoutSpectrum.Of(signature.Layout, [Orientation.Identity], Spectrum(at));
             _signatures[at] = signature;
             _ids[at] = id;
             _positions[id] = at;
@@ -110,16 +118,8 @@ public sealed class ArtworkIndex : IDisposable
         _gate.EnterReadLock();
         try
         {
-            // The judge's first two tests, the key and then the outline in each orientation, run inside the scan over the
-            // dense arrays: almost every design ends there without its signature being touched.
-            Span<ulong> outlines = stackalloc ulong[Orientation.Judged.Count];
-            for (int o = 0; o < outlines.Length; o++)
-            {
-                outlines[o] = query.Outline(Orientation.Judged[o]);
-            }
-
             var candidates = new List<int>();
-            Scan(query.Key, rules.KeyDistance, outlines, rules.OutlineDistance, candidates);
+            Scan(new ScanQuery(query, rules), candidates);
             foreach (int i in candidates)
             {
                 if (_ids[i] != excludeId && DuplicateJudge.Judge(query, _signatures[i], rules) is { } match)
@@ -149,11 +149,56 @@ public sealed class ArtworkIndex : IDisposable
 
     public void Dispose() => _gate.Dispose();
 
-    private static bool AnyOutlineWithin(ReadOnlySpan<ulong> queryOutlines, ulong stored, int limit)
+    /// <summary>What the scan tests against each design, computed once per query: per judged orientation, the outline,
+    /// the aspect and the layout's kept coefficients of the query turned over that way.</summary>
+    private readonly struct ScanQuery
     {
-        foreach (ulong outline in queryOutlines)
+        private readonly float[] _spectra;
+
+        public ScanQuery(ArtworkSignature query, DuplicateRules rules)
         {
-            if (BitOperations.PopCount(outline ^ stored) <= limit)
+            var orientations = Orientation.Judged;
+            Key = query.Key;
+            Rules = rules;
+            Outlines = new ulong[orientations.Count];
+            Aspects = new double[orientations.Count];
+            _spectra = new float[orientations.Count * LayoutSpectrum.Length];
+            for (int o = 0; o < orientations.Count; o++)
+            {
+                Outlines[o] = query.Outline(orientations[o]);
+                Aspects[o] = DuplicateJudge.OrientedAspect(query, orientations[o]);
+            }
+
+            SpectrumRest = LayoutSpectrum.Of(query.Layout, [.. orientations], _spectra);
+        }
+
+        public ulong Key { get; }
+
+        public DuplicateRules Rules { get; }
+
+        public ulong[] Outlines { get; }
+
+        public double[] Aspects { get; }
+
+        public float SpectrumRest { get; }
+
+        public ReadOnlySpan<float> Spectrum(int orientation) => _spectra.AsSpan(orientation * LayoutSpectrum.Length, LayoutSpectrum.Length);
+    }
+
+    private Span<float> Spectrum(int at) => _spectra.AsSpan(at * LayoutSpectrum.Length, LayoutSpectrum.Length);
+
+    // The judge's tests that need no more than a few numbers per design, in the order they reject most for least work
+    // (outline, aspect, the layout's correlation bound), run over the dense arrays: almost every design ends here
+    // without its signature being touched, and none ends here that the judge would relate.
+    private bool MayRelate(in ScanQuery query, int i)
+    {
+        for (int o = 0; o < query.Outlines.Length; o++)
+        {
+            int distance = BitOperations.PopCount(query.Outlines[o] ^ _outlines[i]);
+            if (distance <= query.Rules.OutlineDistance
+                && DuplicateJudge.AspectsAgree(query.Aspects[o], _aspects[i], query.Rules)
+                && !(LayoutSpectrum.Bound(query.Spectrum(o), query.SpectrumRest, Spectrum(i), _spectrumRests[i])
+                    < query.Rules.RequiredCorrelation(distance)))
             {
                 return true;
             }
@@ -162,17 +207,17 @@ public sealed class ArtworkIndex : IDisposable
         return false;
     }
 
-    private void Scan(ulong key, int limit, ReadOnlySpan<ulong> outlines, int outlineLimit, List<int> hits)
+    private void Scan(in ScanQuery query, List<int> hits)
     {
         int i = 0;
         if (Avx2.IsSupported)
         {
-            i = ScanAvx2(key, limit, outlines, outlineLimit, hits);
+            i = ScanAvx2(query, hits);
         }
 
         for (; i < _count; i++)
         {
-            if (BitOperations.PopCount(_keys[i] ^ key) <= limit && AnyOutlineWithin(outlines, _outlines[i], outlineLimit))
+            if (BitOperations.PopCount(_keys[i] ^ query.Key) <= query.Rules.KeyDistance && MayRelate(query, i))
             {
                 hits.Add(i);
             }
@@ -180,24 +225,24 @@ public sealed class ArtworkIndex : IDisposable
     }
 
     // Four keys per step: XOR, per-byte popcount by two 16-entry table lookups (vpshufb), horizontal sum per 64-bit
-    // lane (vpsadbw), compare with the limit, four-bit mask; the few keys within it have their outlines tested at once.
+    // lane (vpsadbw), compare with the limit, four-bit mask; the few keys within it go on to the other tests at once.
     // Returns the first index not scanned.
-    private int ScanAvx2(ulong key, int limit, ReadOnlySpan<ulong> outlines, int outlineLimit, List<int> hits)
+    private int ScanAvx2(in ScanQuery query, List<int> hits)
     {
         var table = Vector256.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
         var lowNibble = Vector256.Create((byte)0x0F);
-        var query = Vector256.Create(key);
-        var limitPlusOne = Vector256.Create(limit + 1L);
+        var key = Vector256.Create(query.Key);
+        var limitPlusOne = Vector256.Create(query.Rules.KeyDistance + 1L);
         ref ulong keys = ref MemoryMarshal.GetArrayDataReference(_keys);
         int end = _count - (_count % 4);
         int i = 0;
         for (; i < end; i += 4)
         {
-            uint mask = WithinMask(Vector256.LoadUnsafe(ref keys, (nuint)i) ^ query, limitPlusOne, table, lowNibble);
+            uint mask = WithinMask(Vector256.LoadUnsafe(ref keys, (nuint)i) ^ key, limitPlusOne, table, lowNibble);
             while (mask != 0)
             {
                 int hit = i + BitOperations.TrailingZeroCount(mask);
-                if (AnyOutlineWithin(outlines, _outlines[hit], outlineLimit))
+                if (MayRelate(query, hit))
                 {
                     hits.Add(hit);
                 }
@@ -233,6 +278,9 @@ public sealed class ArtworkIndex : IDisposable
         {
             _keys[at] = _keys[last];
             _outlines[at] = _outlines[last];
+            _aspects[at] = _aspects[last];
+            Spectrum(last).CopyTo(Spectrum(at));
+            _spectrumRests[at] = _spectrumRests[last];
             _signatures[at] = _signatures[last];
             _ids[at] = _ids[last];
             _positions[_ids[at]] = at;

@@ -39,7 +39,7 @@ public static class DuplicateJudge
         foreach (var orientation in Orientation.Judged)
         {
             int distance = BitOperations.PopCount(query.Outline(orientation) ^ target);
-            if (distance > rules.OutlineDistance || !AspectsAgree(query, stored, orientation, rules))
+            if (distance > rules.OutlineDistance || !AspectsAgree(OrientedAspect(query, orientation), stored.Aspect, rules))
             {
                 continue;
             }
@@ -89,10 +89,13 @@ public static class DuplicateJudge
         return turned;
     }
 
-    private static bool AspectsAgree(ArtworkSignature query, ArtworkSignature stored, Orientation orientation, DuplicateRules rules)
+    /// <summary>The query's aspect ratio (width / height) once turned over by <paramref name="orientation"/>.</summary>
+    internal static double OrientedAspect(ArtworkSignature query, Orientation orientation)
+        => orientation.Transposes ? 1 / query.Aspect : query.Aspect;
+
+    internal static bool AspectsAgree(double orientedQueryAspect, double storedAspect, DuplicateRules rules)
     {
-        double aspect = orientation.Transposes ? 1 / query.Aspect : query.Aspect;
-        double ratio = aspect / stored.Aspect;
+        double ratio = orientedQueryAspect / storedAspect;
         return ratio <= rules.AspectRatio && ratio >= 1 / rules.AspectRatio;
     }
 

@@ -1,0 +1,143 @@
+using System.Runtime.Intrinsics;
+
+namespace CraftFlow.Imaging.Duplicates;
+
+/// <summary>
+/// A 16×16 layout as the unit vector of its orthonormal DCT coefficients without the mean term. An orthonormal
+/// transform keeps inner products (Parseval) and dropping the mean centres the layout, so the Pearson correlation
+/// <see cref="DuplicateJudge.LayoutCorrelation"/> computes is the dot product of two such vectors. The index keeps the
+/// <see cref="Length"/> lowest frequencies, where a layout's energy is, and the norm of the rest: by Cauchy–Schwarz
+/// <c>ρ ≤ Σ qₖ·sₖ + rest(q)·rest(s)</c>, a bound that rejects a candidate only when its correlation cannot reach the
+/// judgement's, so the search stays exact.
+/// </summary>
+internal static class LayoutSpectrum
+{
+    /// <summary>Coefficients kept per layout, the first of the zig-zag order after the mean: two 256-bit vectors.</summary>
+    public const int Length = 16;
+
+    private const int Side = ArtworkSignature.LayoutSide;
+
+    // Judge and bound are computed in different arithmetic (integers there, floats here): the bound is loosened by
+    // far more than the float error of a sum of 256 products, so it never rejects a correlation the judge would pass.
+    public const float Slack = 1e-3f;
+
+    // An integer layout that is not uniform has a centred energy of at least 255/256; the judge calls those flat.
+    private const double FlatEnergy = 0.5;
+
+    private static readonly (int V, int U)[] Kept = [.. ZigZag().Skip(1).Take(Length)];
+
+    private static readonly double[] Basis = OrthonormalBasis();
+
+    /// <summary>
+    /// Writes the kept coefficients of <paramref name="layout"/> turned over by each of <paramref name="orientations"/>
+    /// (<see cref="Length"/> per orientation) and returns the norm of the rest, the same in every orientation (a turn
+    /// only moves and negates coefficients, and the kept set is closed under transposition). NaN for a flat layout,
+    /// which the bound must not judge: every comparison with NaN is false, so it is never rejected.
+    /// </summary>
+    public static float Of(ReadOnlySpan<byte> layout, ReadOnlySpan<Orientation> orientations, Span<float> kept)
+    {
+        Span<double> coefficients = stackalloc double[Side * Side];
+        Transform(layout, coefficients);
+        double energy = 0;
+        for (int i = 1; i < coefficients.Length; i++)
+        {
+            energy += coefficients[i] * coefficients[i];
+        }
+
+        if (energy < FlatEnergy)
+        {
+            kept[..(orientations.Length * Length)].Fill(float.NaN);
+            return float.NaN;
+        }
+
+        double scale = 1 / Math.Sqrt(energy), restEnergy = energy;
+        foreach (var (v, u) in Kept)
+        {
+            restEnergy -= coefficients[(v * Side) + u] * coefficients[(v * Side) + u];
+        }
+
+        for (int o = 0; o < orientations.Length; o++)
+        {
+            for (int k = 0; k < Length; k++)
+            {
+                var (v, u) = Kept[k];
+                kept[(o * Length) + k] = (float)(orientations[o].Coefficient(coefficients, Side, v, u) * scale);
+            }
+        }
+
+        return (float)(Math.Sqrt(Math.Max(0, restEnergy)) * scale);
+    }
+
+    /// <summary>The upper bound of the correlation from two kept vectors and their rests.</summary>
+    public static float Bound(ReadOnlySpan<float> query, float queryRest, ReadOnlySpan<float> stored, float storedRest)
+    {
+        var products = (Vector256.Create(query) * Vector256.Create(stored))
+            + (Vector256.Create(query[Vector256<float>.Count..]) * Vector256.Create(stored[Vector256<float>.Count..]));
+        return Vector256.Sum(products) + (queryRest * storedRest) + Slack;
+    }
+
+    // C · L · Cᵀ with the orthonormal DCT-II basis; 16³ multiply-adds per pass, once per design.
+    private static void Transform(ReadOnlySpan<byte> layout, Span<double> result)
+    {
+        Span<double> rows = stackalloc double[Side * Side];
+        for (int u = 0; u < Side; u++)
+        {
+            for (int y = 0; y < Side; y++)
+            {
+                double sum = 0;
+                for (int x = 0; x < Side; x++)
+                {
+                    sum += Basis[(u * Side) + x] * layout[(y * Side) + x];
+                }
+
+                rows[(y * Side) + u] = sum;
+            }
+        }
+
+        for (int v = 0; v < Side; v++)
+        {
+            for (int u = 0; u < Side; u++)
+            {
+                double sum = 0;
+                for (int y = 0; y < Side; y++)
+                {
+                    sum += Basis[(v * Side) + y] * rows[(y * Side) + u];
+                }
+
+                result[(v * Side) + u] = sum;
+            }
+        }
+    }
+
+    private static double[] OrthonormalBasis()
+    {
+        var basis = new double[Side * Side];
+        for (int k = 0; k < Side; k++)
+        {
+            double norm = Math.Sqrt((k == 0 ? 1.0 : 2.0) / Side);
+            for (int n = 0; n < Side; n++)
+            {
+                basis[(k * Side) + n] = norm * Math.Cos(Math.PI * k * ((2 * n) + 1) / (2 * Side));
+            }
+        }
+
+        return basis;
+    }
+
+    // Diagonal by diagonal (v + u = d), each coefficient followed by its transpose, so a prefix ending on a whole pair
+    // (as Length does) is closed under transposition.
+    private static IEnumerable<(int V, int U)> ZigZag()
+    {
+        for (int d = 0; d < 2 * Side - 1; d++)
+        {
+            for (int v = Math.Max(0, d - Side + 1); 2 * v <= d; v++)
+            {
+                yield return (v, d - v);
+                if (2 * v != d)
+                {
+                    yield return (d - v, v);
+                }
+            }
+        }
+    }
+}

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using CraftFlow.Imaging.Hashing;
 
 namespace CraftFlow.Imaging.Duplicates;
 
@@ -19,14 +20,12 @@ internal static class LayoutSpectrum
 
     // Judge and bound are computed in different arithmetic (integers there, floats here): the bound is loosened by
     // far more than the float error of a sum of 256 products, so it never rejects a correlation the judge would pass.
-    public const float Slack = 1e-3f;
+    private const float Slack = 1e-3f;
 
     // An integer layout that is not uniform has a centred energy of at least 255/256; the judge calls those flat.
     private const double FlatEnergy = 0.5;
 
     private static readonly (int V, int U)[] Kept = [.. ZigZag().Skip(1).Take(Length)];
-
-    private static readonly double[] Basis = OrthonormalBasis();
 
     /// <summary>
     /// Writes the kept coefficients of <paramref name="layout"/> turned over by each of <paramref name="orientations"/>
@@ -76,53 +75,21 @@ internal static class LayoutSpectrum
         return Vector256.Sum(products) + (queryRest * storedRest) + Slack;
     }
 
-    // C · L · Cᵀ with the orthonormal DCT-II basis; 16³ multiply-adds per pass, once per design.
+    // Dct's coefficients are scipy's unnormalised ones (4·Σ x·cos·cos); the orthonormal basis scales frequency k by
+    // √(1/N) for k = 0 and √(2/N) otherwise.
     private static void Transform(ReadOnlySpan<byte> layout, Span<double> result)
     {
-        Span<double> rows = stackalloc double[Side * Side];
-        for (int u = 0; u < Side; u++)
-        {
-            for (int y = 0; y < Side; y++)
-            {
-                double sum = 0;
-                for (int x = 0; x < Side; x++)
-                {
-                    sum += Basis[(u * Side) + x] * layout[(y * Side) + x];
-                }
-
-                rows[(y * Side) + u] = sum;
-            }
-        }
-
+        Dct.LowFrequencies(layout, Side, Side, result);
         for (int v = 0; v < Side; v++)
         {
             for (int u = 0; u < Side; u++)
             {
-                double sum = 0;
-                for (int y = 0; y < Side; y++)
-                {
-                    sum += Basis[(v * Side) + y] * rows[(y * Side) + u];
-                }
-
-                result[(v * Side) + u] = sum;
+                result[(v * Side) + u] *= Orthonormal(v) * Orthonormal(u) / 4;
             }
         }
     }
 
-    private static double[] OrthonormalBasis()
-    {
-        var basis = new double[Side * Side];
-        for (int k = 0; k < Side; k++)
-        {
-            double norm = Math.Sqrt((k == 0 ? 1.0 : 2.0) / Side);
-            for (int n = 0; n < Side; n++)
-            {
-                basis[(k * Side) + n] = norm * Math.Cos(Math.PI * k * ((2 * n) + 1) / (2 * Side));
-            }
-        }
-
-        return basis;
-    }
+    private static double Orthonormal(int frequency) => Math.Sqrt((frequency == 0 ? 1.0 : 2.0) / Side);
 
     // Diagonal by diagonal (v + u = d), each coefficient followed by its transpose, so a prefix ending on a whole pair
     // (as Length does) is closed under transposition.

@@ -8,6 +8,7 @@ namespace CraftFlow.Imaging.Hashing;
 /// </summary>
 public static class Dct
 {
+    private static readonly double[] Cosines16 = CosineTable(16, 16);
     private static readonly double[] Cosines32 = CosineTable(32, 8);
     private static readonly double[] Cosines64 = CosineTable(64, 16);
 
@@ -23,7 +24,7 @@ public static class Dct
             throw new ArgumentException("Buffer sizes do not match the DCT size.");
         }
 
-        double[] cos = size == 32 && keep <= 8 ? Cosines32 : size == 64 && keep <= 16 ? Cosines64 : CosineTable(size, keep);
+        double[] cos = size == 16 ? Cosines16 : size == 32 && keep <= 8 ? Cosines32 : size == 64 && keep <= 16 ? Cosines64 : CosineTable(size, keep);
 
         // Vertical transform of every column, kept rows only: T[u][n] = Σ_m C[u][m] · P[m][n].
         Span<double> columnPass = keep * size <= 1024 ? stackalloc double[keep * size] : new double[keep * size];

@@ -137,9 +137,17 @@ public sealed class JobConsumerTests(JobQueueFixture database) : IClassFixture<J
     public async Task Job_claimed_by_a_worker_that_died_is_completed_by_another_after_the_lease_expires()
     {
         await database.ResetAsync();
+        // The lease is written at claim time, so the dead worker claims under a short one and the survivor under a
+        // long one: CI once stalled the survivor past a 500 ms lease between its claim and its completion, and the
+        // rescuer rightly ran the job a third time.
+        var deadQueue = database.CreateQueue(TimeProvider.System, o =>
+        {
+            o.LeaseDuration = TimeSpan.FromMilliseconds(300);
+            o.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
+        });
         var queue = database.CreateQueue(TimeProvider.System, o =>
         {
-            o.LeaseDuration = TimeSpan.FromMilliseconds(500);
+            o.LeaseDuration = TimeSpan.FromSeconds(30);
             o.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
             o.RescueInterval = TimeSpan.FromMilliseconds(100);
             o.PollInterval = TimeSpan.FromMilliseconds(50);
@@ -147,7 +155,7 @@ public sealed class JobConsumerTests(JobQueueFixture database) : IClassFixture<J
         var id = (await queue.EnqueueAsync(Job("survive"), CancellationToken.None)).JobId;
 
         // The "dead" worker: claims, then never heartbeats, completes or fails, as if its process was killed.
-        var dead = Assert.Single(await queue.ClaimAsync(JobQueues.ImageProcessing, "dead-worker", 1, CancellationToken.None));
+        var dead = Assert.Single(await deadQueue.ClaimAsync(JobQueues.ImageProcessing, "dead-worker", 1, CancellationToken.None));
         Assert.Equal(id, dead.Id);
 
         var runs = new ConcurrentBag<int>();

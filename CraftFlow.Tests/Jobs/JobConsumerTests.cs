@@ -431,7 +431,14 @@ public sealed class JobConsumerTests(JobQueueFixture database) : IClassFixture<J
             });
         await using var doomedSource = doomedBuilder.Build();
         var doomedQueue = database.CreateQueue(TimeProvider.System, Timings, doomedSource);
-        var queue = database.CreateQueue(TimeProvider.System, Timings);
+
+        // The survivor claims under a long lease: a stall between its claim and its completion must not hand the job
+        // to a third run (the lease is written at claim time).
+        var queue = database.CreateQueue(TimeProvider.System, o =>
+        {
+            Timings(o);
+            o.LeaseDuration = TimeSpan.FromSeconds(30);
+        });
         var id = (await queue.EnqueueAsync(Job("fragile"), CancellationToken.None)).JobId;
 
         var runs = new ConcurrentQueue<(string Worker, int Attempt)>();

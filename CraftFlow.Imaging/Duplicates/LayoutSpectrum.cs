@@ -27,6 +27,11 @@ internal static class LayoutSpectrum
 
     private static readonly (int V, int U)[] Kept = [.. ZigZag().Skip(1).Take(Length)];
 
+    // The kept coefficients lie within the first KeptSide frequencies each way; only those are transformed.
+    private static readonly int KeptSide = Kept.Max(k => Math.Max(k.V, k.U)) + 1;
+
+    private static readonly double[] OrthonormalScale = [.. Enumerable.Range(0, KeptSide).Select(Orthonormal)];
+
     /// <summary>
     /// Writes the kept coefficients of <paramref name="layout"/> turned over by each of <paramref name="orientations"/>
     /// (<see cref="Length"/> per orientation) and returns the norm of the rest, the same in every orientation (a turn
@@ -35,24 +40,19 @@ internal static class LayoutSpectrum
     /// </summary>
     public static float Of(ReadOnlySpan<byte> layout, ReadOnlySpan<Orientation> orientations, Span<float> kept)
     {
-        Span<double> coefficients = stackalloc double[Side * Side];
-        Transform(layout, coefficients);
-        double energy = 0;
-        for (int i = 1; i < coefficients.Length; i++)
-        {
-            energy += coefficients[i] * coefficients[i];
-        }
-
+        double energy = CentredEnergy(layout);
         if (energy < FlatEnergy)
         {
             kept[..(orientations.Length * Length)].Fill(float.NaN);
             return float.NaN;
         }
 
+        Span<double> coefficients = stackalloc double[KeptSide * KeptSide];
+        Transform(layout, coefficients);
         double scale = 1 / Math.Sqrt(energy), restEnergy = energy;
         foreach (var (v, u) in Kept)
         {
-            restEnergy -= coefficients[(v * Side) + u] * coefficients[(v * Side) + u];
+            restEnergy -= coefficients[(v * KeptSide) + u] * coefficients[(v * KeptSide) + u];
         }
 
         for (int o = 0; o < orientations.Length; o++)
@@ -60,7 +60,7 @@ internal static class LayoutSpectrum
             for (int k = 0; k < Length; k++)
             {
                 var (v, u) = Kept[k];
-                kept[(o * Length) + k] = (float)(orientations[o].Coefficient(coefficients, Side, v, u) * scale);
+                kept[(o * Length) + k] = (float)(orientations[o].Coefficient(coefficients, KeptSide, v, u) * scale);
             }
         }
 
@@ -75,16 +75,30 @@ internal static class LayoutSpectrum
         return Vector256.Sum(products) + (queryRest * storedRest) + Slack;
     }
 
+    // The energy of every coefficient but the mean, without the transform (Parseval: the orthonormal DCT keeps the
+    // sum of squares): Σ(x − mean)², from integer sums.
+    private static double CentredEnergy(ReadOnlySpan<byte> layout)
+    {
+        long sum = 0, squares = 0;
+        foreach (byte x in layout)
+        {
+            sum += x;
+            squares += x * x;
+        }
+
+        return ((layout.Length * squares) - (sum * sum)) / (double)layout.Length;
+    }
+
     // Dct's coefficients are scipy's unnormalised ones (4·Σ x·cos·cos); the orthonormal basis scales frequency k by
     // √(1/N) for k = 0 and √(2/N) otherwise.
     private static void Transform(ReadOnlySpan<byte> layout, Span<double> result)
     {
-        Dct.LowFrequencies(layout, Side, Side, result);
-        for (int v = 0; v < Side; v++)
+        Dct.LowFrequencies(layout, Side, KeptSide, result);
+        for (int v = 0; v < KeptSide; v++)
         {
-            for (int u = 0; u < Side; u++)
+            for (int u = 0; u < KeptSide; u++)
             {
-                result[(v * Side) + u] *= Orthonormal(v) * Orthonormal(u) / 4;
+                result[(v * KeptSide) + u] *= OrthonormalScale[v] * OrthonormalScale[u] / 4;
             }
         }
     }

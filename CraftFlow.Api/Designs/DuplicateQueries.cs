@@ -39,6 +39,7 @@ public sealed class DuplicateQueries(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter<long?>("ahash", hashes.Ahash) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter<long?>("whash", hashes.Whash) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
 
+        var query = artwork is null ? null : new ArtworkQuery(artwork);
         var matches = new List<(DuplicateMatch Match, DesignRelation Relation)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -49,9 +50,9 @@ public sealed class DuplicateQueries(NpgsqlDataSource dataSource)
             {
                 (relation, distance) = (DesignRelation.Exact, 0);
             }
-            else if (artwork is not null && !reader.IsDBNull(4)
+            else if (query is not null && !reader.IsDBNull(4)
                 && ArtworkSignature.FromBytes(HashBits.FromStored(reader.GetInt64(3)), reader.GetFieldValue<byte[]>(4)) is { } stored
-                && DuplicateJudge.Judge(artwork, stored, _rules) is { } judged)
+                && DuplicateJudge.Judge(query, stored, _rules) is { } judged)
             {
                 (relation, distance) = (judged.Relation, judged.Distance);
             }

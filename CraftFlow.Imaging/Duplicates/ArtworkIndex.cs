@@ -120,9 +120,10 @@ public sealed class ArtworkIndex : IDisposable
         {
             var candidates = new List<int>();
             Scan(new ScanQuery(query, rules), candidates);
+            var judged = new ArtworkQuery(query);
             foreach (int i in candidates)
             {
-                if (_ids[i] != excludeId && DuplicateJudge.Judge(query, _signatures[i], rules) is { } match)
+                if (_ids[i] != excludeId && DuplicateJudge.Judge(judged, _signatures[i], rules) is { } match)
                 {
                     related.Add(new RelatedDesign(_ids[i], match));
                 }

@@ -24,41 +24,45 @@ public static class DuplicateJudge
 
     /// <summary>The relation of <paramref name="stored"/> to <paramref name="query"/>, or null when they are different designs.</summary>
     public static ArtworkMatch? Judge(ArtworkSignature query, ArtworkSignature stored, DuplicateRules? rules = null)
+        => Judge(new ArtworkQuery(query), stored, rules);
+
+    /// <inheritdoc cref="Judge(ArtworkSignature, ArtworkSignature, DuplicateRules?)"/>
+    public static ArtworkMatch? Judge(ArtworkQuery query, ArtworkSignature stored, DuplicateRules? rules = null)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(stored);
         rules ??= DuplicateRules.Default;
-        if (query.IsBlank || stored.IsBlank || !IsCandidate(query.Key, stored.Key, rules))
+        var signature = query.Signature;
+        if (signature.IsBlank || stored.IsBlank || !IsCandidate(signature.Key, stored.Key, rules))
         {
             return null;
         }
 
         ArtworkMatch? best = null;
-        byte[]? queryInk = null, storedInk = null;
+        InkComparison.PreparedInk? storedInk = null;
         ulong target = stored.Outline(Orientation.Identity);
         foreach (var orientation in Orientation.Judged)
         {
-            int distance = BitOperations.PopCount(query.Outline(orientation) ^ target);
-            if (distance > rules.OutlineDistance || !AspectsAgree(OrientedAspect(query, orientation), stored.Aspect, rules))
+            int distance = BitOperations.PopCount(signature.Outline(orientation) ^ target);
+            if (distance > rules.OutlineDistance || !AspectsAgree(OrientedAspect(signature, orientation), stored.Aspect, rules))
             {
                 continue;
             }
 
-            double correlation = LayoutCorrelation(query, stored, orientation);
+            double correlation = LayoutCorrelation(signature, stored, orientation);
             if (correlation < rules.RequiredCorrelation(distance))
             {
                 continue;
             }
 
-            queryInk ??= query.Ink();
-            storedInk ??= stored.Ink();
-            double difference = InkComparison.Difference(Turn(queryInk, orientation), storedInk, rules.InkDifference);
+            storedInk ??= new InkComparison.PreparedInk(stored.Ink(), trimmedCapacity: 0);
+            double difference = InkComparison.Difference(query.Ink(orientation), storedInk, rules.InkDifference);
 
             // A symmetric design matches in several orientations: the one where the inks agree best wins, the identity
             // on a tie (a duplicate, not a mirror image).
             if (difference <= rules.InkDifference && (best is null || difference < best.Value.InkDifference))
             {
-                double colours = ColourDistance(query, stored, orientation);
+                double colours = ColourDistance(signature, stored, orientation);
                 var relation = colours > rules.ColourDistance ? DesignRelation.ColourVariant
                     : orientation.Mirrors ? DesignRelation.Mirrored : DesignRelation.Duplicate;
                 best = new ArtworkMatch(relation, orientation, distance, correlation, difference, colours);
@@ -66,27 +70,6 @@ public static class DuplicateJudge
         }
 
         return best;
-    }
-
-    private static byte[] Turn(byte[] ink, Orientation orientation)
-    {
-        if (orientation == Orientation.Identity)
-        {
-            return ink;
-        }
-
-        const int side = ArtworkSignature.InkSide;
-        var turned = new byte[side * side];
-        for (int y = 0; y < side; y++)
-        {
-            for (int x = 0; x < side; x++)
-            {
-                var (sx, sy) = orientation.Source(x, y, side);
-                turned[(y * side) + x] = ink[(sy * side) + sx];
-            }
-        }
-
-        return turned;
     }
 
     /// <summary>The query's aspect ratio (width / height) once turned over by <paramref name="orientation"/>.</summary>

@@ -19,7 +19,7 @@ namespace CraftFlow.Imaging.Duplicates;
 /// </remarks>
 internal static class InkComparison
 {
-    private readonly record struct Trims(double Left, double Top, double Right, double Bottom);
+    internal readonly record struct Trims(double Left, double Top, double Right, double Bottom);
 
     private const int Side = 32;
     private const int Window = 6;
@@ -35,14 +35,17 @@ internal static class InkComparison
     // different artwork that some alignment brings closer.
     private const double SearchCeiling = 3;
 
-    /// <summary>The score (0 for the same ink); at most <paramref name="limit"/> ends the search early.</summary>
+    /// <summary>
+    /// The score (0 for the same ink); at most <paramref name="limit"/> ends the search early. Above
+    /// <paramref name="limit"/> it may be less than the score, never at or below it.
+    /// </summary>
     /// <param name="query">The query's ink, already turned into the stored design's orientation.</param>
     /// <param name="stored">The stored design's ink.</param>
-    public static double Difference(byte[] query, byte[] stored, double limit)
+    public static double Difference(PreparedInk query, PreparedInk stored, double limit)
     {
-        var q = Reduce(query, default);
-        var s = Reduce(stored, default);
-        double best = Score(q, s);
+        var q = query.Reduced(default);
+        var s = stored.Reduced(default);
+        double best = Score(q, s, Math.BitIncrement(limit * SearchCeiling));
         if (best <= limit || best > limit * SearchCeiling)
         {
             return best;
@@ -67,7 +70,7 @@ internal static class InkComparison
 
                     trim[edge] = tried * TrimStep;
                     var trims = new Trims(trim[0], trim[1], trim[2], trim[3]);
-                    double score = queryIsCropped ? Score(q, Reduce(stored, trims)) : Score(Reduce(query, trims), s);
+                    double score = queryIsCropped ? Score(q, stored.Reduced(trims), best) : Score(query.Reduced(trims), s, best);
                     if (score < best)
                     {
                         (best, keptStep) = (score, tried);
@@ -87,57 +90,80 @@ internal static class InkComparison
 
     /// <summary>
     /// The part of a 64×64 ink inside its frame less the trims (shares of the side at the left, top, right and
-    /// bottom), resampled (bilinear) to 64×64 and averaged down to 32×32.
+    /// bottom), resampled (bilinear) to 64×64 and averaged down to 32×32, with its envelope.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float[] Reduce(byte[] ink, Trims trims)
+    private static ReducedInk Reduce(byte[] ink, Trims trims)
     {
-        const int fine = ArtworkSignature.InkSide;
-        var reduced = new float[Side * Side];
-        if (trims == default)
-        {
-            for (int y = 0; y < fine; y++)
-            {
-                for (int x = 0; x < fine; x++)
-                {
-                    reduced[((y / 2) * Side) + (x / 2)] += ink[(y * fine) + x] * 0.25f;
-                }
-            }
+        const int fine = ArtworkSignature.InkSide, half = fine / 2, lanes = 8;
 
-            return reduced;
-        }
-
+        // Across each source row first, at the even and at the odd output columns apart (even ones in the first half
+        // of the row): the 2×2 average then adds vectors instead of neighbours. Untrimmed columns are the ink itself.
         Span<int> x0 = stackalloc int[fine];
         Span<float> fx = stackalloc float[fine];
-        for (int x = 0; x < fine; x++)
+        Span<int> y0 = stackalloc int[fine];
+        Span<float> fy = stackalloc float[fine];
+        Weights(trims.Left, trims.Right, x0, fx);
+        Weights(trims.Top, trims.Bottom, y0, fy);
+        Span<float> across = stackalloc float[fine * fine];
+        bool untrimmedAcross = trims.Left == 0 && trims.Right == 0;
+        for (int row = y0[0]; row <= y0[fine - 1] + 1; row++)
         {
-            double source = ((trims.Left + ((x + 0.5) / fine * (1 - trims.Left - trims.Right))) * fine) - 0.5;
-            x0[x] = Math.Clamp((int)Math.Floor(source), 0, fine - 2);
-            fx[x] = (float)Math.Clamp(source - x0[x], 0, 1);
-        }
-
-        for (int y = 0; y < fine; y++)
-        {
-            double source = ((trims.Top + ((y + 0.5) / fine * (1 - trims.Top - trims.Bottom))) * fine) - 0.5;
-            int y0 = Math.Clamp((int)Math.Floor(source), 0, fine - 2);
-            float fy = (float)Math.Clamp(source - y0, 0, 1);
-            int upper = y0 * fine, lower = upper + fine;
+            var source = ink.AsSpan(row * fine, fine);
+            var target = across.Slice(row * fine, fine);
             for (int x = 0; x < fine; x++)
             {
                 int a = x0[x];
-                float above = ink[upper + a] + (fx[x] * (ink[upper + a + 1] - ink[upper + a]));
-                float below = ink[lower + a] + (fx[x] * (ink[lower + a + 1] - ink[lower + a]));
-                reduced[((y / 2) * Side) + (x / 2)] += (above + (fy * (below - above))) * 0.25f;
+                target[((x & 1) * half) + (x >> 1)] = untrimmedAcross ? source[x] : source[a] + (fx[x] * (source[a + 1] - source[a]));
             }
         }
 
-        return reduced;
+        // Then down, and the 2×2 average in the order the cells' four values arrive (rows, then columns): exact.
+        var values = new float[Side * Side];
+        var quarter = Vector256.Create(0.25f);
+        for (int y = 0; y < fine; y++)
+        {
+            var weight = Vector256.Create(fy[y]);
+            var above = across.Slice(y0[y] * fine, fine);
+            var below = across.Slice((y0[y] + 1) * fine, fine);
+            var cells = values.AsSpan((y / 2) * Side, Side);
+            for (int c = 0; c < half; c += lanes)
+            {
+                var evenAbove = Vector256.Create(above[c..]);
+                var oddAbove = Vector256.Create(above[(half + c)..]);
+                var even = evenAbove + (weight * (Vector256.Create(below[c..]) - evenAbove));
+                var odd = oddAbove + (weight * (Vector256.Create(below[(half + c)..]) - oddAbove));
+                var sum = (y & 1) == 0 ? even * quarter : Vector256.Create(cells[c..]) + (even * quarter);
+                (sum + (odd * quarter)).CopyTo(cells[c..]);
+            }
+        }
+
+        return new ReducedInk(values);
     }
 
+    // Where each of the 64 output samples along one axis comes from in the frame less the two trims: the sample
+    // below it and the weight of the one above.
+    private static void Weights(double start, double end, Span<int> lower, Span<float> weight)
+    {
+        const int fine = ArtworkSignature.InkSide;
+        for (int i = 0; i < fine; i++)
+        {
+            double source = ((start + ((i + 0.5) / fine * (1 - start - end))) * fine) - 0.5;
+            lower[i] = Math.Clamp((int)Math.Floor(source), 0, fine - 2);
+            weight[i] = (float)Math.Clamp(source - lower[i], 0, 1);
+        }
+    }
+
+    /// <summary>
+    /// The largest difference in any window; once the windows so far reach <paramref name="enough"/> the rest are not
+    /// looked at (a caller that only asks whether the score is below it knows the answer), and the value returned is
+    /// then at least <paramref name="enough"/> and at most the score.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static double Score(float[] q, float[] s)
+    private static double Score(ReducedInk query, ReducedInk stored, double enough)
     {
         const int cells = Side * Side, lanes = 8;
+        float[] q = query.Values, s = stored.Values;
         var sumQ = Vector256<float>.Zero;
         var sumS = Vector256<float>.Zero;
         var sumQS = Vector256<float>.Zero;
@@ -156,26 +182,21 @@ internal static class InkComparison
         double varianceS = Vector256.Sum(sumSS) - (totalS * totalS / n);
         double gain = varianceS < 1e-6 ? 1 : Math.Clamp((Vector256.Sum(sumQS) - (totalQ * totalS / n)) / varianceS, 0.5, 2);
         double offset = (totalQ - (gain * totalS)) / n;
-        var fitted = new float[cells];
-        var vGain = Vector256.Create((float)gain);
-        var vOffset = Vector256.Create((float)offset);
-        for (int i = 0; i < cells; i += lanes)
-        {
-            ((Vector256.LoadUnsafe(ref s[i]) * vGain) + vOffset).StoreUnsafe(ref fitted[i]);
-        }
 
         // Each ink's lowest and highest value around each cell: a value inside the other ink's envelope has a
         // counterpart within a cell. Then per cell the larger of the two distances and the larger of the two inks.
-        Span<float> lowS = stackalloc float[cells], highS = stackalloc float[cells], lowQ = stackalloc float[cells], highQ = stackalloc float[cells];
-        Envelope(fitted, lowS, highS);
-        Envelope(q, lowQ, highQ);
+        // The fit is increasing (gain > 0), so the fitted ink's envelope is the fitted envelope, to the bit.
+        var vGain = Vector256.Create((float)gain);
+        var vOffset = Vector256.Create((float)offset);
         Span<float> difference = stackalloc float[cells], ink = stackalloc float[cells];
         for (int i = 0; i < cells; i += lanes)
         {
             var vq = Vector256.LoadUnsafe(ref q[i]);
-            var vs = Vector256.LoadUnsafe(ref fitted[i]);
-            var toStored = Vector256.Max(vq - Vector256.Create(highS[i..]), Vector256.Create(lowS[i..]) - vq);
-            var toQuery = Vector256.Max(vs - Vector256.Create(highQ[i..]), Vector256.Create(lowQ[i..]) - vs);
+            var vs = (Vector256.LoadUnsafe(ref s[i]) * vGain) + vOffset;
+            var lowS = (Vector256.LoadUnsafe(ref stored.Low[i]) * vGain) + vOffset;
+            var highS = (Vector256.LoadUnsafe(ref stored.High[i]) * vGain) + vOffset;
+            var toStored = Vector256.Max(vq - highS, lowS - vq);
+            var toQuery = Vector256.Max(vs - Vector256.LoadUnsafe(ref query.High[i]), Vector256.LoadUnsafe(ref query.Low[i]) - vs);
             Vector256.Max(Vector256.Max(toStored, toQuery), Vector256<float>.Zero).CopyTo(difference[i..]);
             Vector256.Max(vq, vs).CopyTo(ink[i..]);
         }
@@ -216,9 +237,62 @@ internal static class InkComparison
                     worst = Math.Max(worst, 100 * windowDifference / (windowInk + (InkFloor * Window * Window)));
                 }
             }
+
+            if (worst >= enough)
+            {
+                return worst;
+            }
         }
 
         return worst;
+    }
+
+    /// <summary>An ink averaged down to 32×32, with its 3×3 envelope (<see cref="Envelope"/>).</summary>
+    internal sealed class ReducedInk
+    {
+        public ReducedInk(float[] values)
+        {
+            Values = values;
+            Envelope(values, Low, High);
+        }
+
+        public float[] Values { get; }
+
+        public float[] Low { get; } = new float[Side * Side];
+
+        public float[] High { get; } = new float[Side * Side];
+    }
+
+    /// <summary>
+    /// One design's 64×64 ink, in the orientation it is compared in, with its reductions: always the whole frame's,
+    /// and up to <paramref name="trimmedCapacity"/> trimmed ones, for a query that meets the same trims against many
+    /// candidates. One thread at a time.
+    /// </summary>
+    internal sealed class PreparedInk(byte[] ink, int trimmedCapacity)
+    {
+        private readonly Dictionary<Trims, ReducedInk> _trimmed = [];
+        private ReducedInk? _whole;
+
+        internal ReducedInk Reduced(Trims trims)
+        {
+            if (trims == default)
+            {
+                return _whole ??= Reduce(ink, trims);
+            }
+
+            if (_trimmed.TryGetValue(trims, out var reduced))
+            {
+                return reduced;
+            }
+
+            reduced = Reduce(ink, trims);
+            if (_trimmed.Count < trimmedCapacity)
+            {
+                _trimmed.Add(trims, reduced);
+            }
+
+            return reduced;
+        }
     }
 
     /// <summary>The 3×3 minimum and maximum around each cell (fewer at the borders), along the rows, then down the columns.</summary>

@@ -90,7 +90,7 @@ public sealed class ConcurrentJudgementTests(JobQueueFixture database) : IClassF
         var indexes = new UserArtworkIndexCache(database.DataSource, judgementLock, TimeProvider.System);
         var imaging = new ImagingOptions();
         var processor = new ImagingDesignProcessor(
-            Blobs(), database.DataSource, indexes, new AnalysisGate(imaging), Options.Create(imaging), NullLogger<ImagingDesignProcessor>.Instance);
+            Blobs(), indexes, new AnalysisGate(imaging), Options.Create(imaging), NullLogger<ImagingDesignProcessor>.Instance);
         var handler = new ProcessDesignBatchHandler(
             database.DataSource, rendezvous is null ? processor : new MeetingProcessor(processor, rendezvous), judgementLock,
             new CraftFlow.Caching.CacheInvalidation(new ZiggyCreatures.Caching.Fusion.FusionCache(new ZiggyCreatures.Caching.Fusion.FusionCacheOptions())),

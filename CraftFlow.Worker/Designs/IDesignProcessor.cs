@@ -28,8 +28,9 @@ public sealed class AnalyzedDesign(Func<CancellationToken, Task<DesignProcessing
 }
 
 /// <summary>What the processor needs to find and judge a design's file.</summary>
+/// <param name="EarlierCopyId">The user's earliest other active design with the same bytes, uploaded before this one.</param>
 public sealed record DesignToProcess(
-    Guid Id, Guid UserId, Guid? UploadBatchId, string Sha256, string ContentType, string OriginalFileName, long FileSize);
+    Guid Id, Guid UserId, Guid? UploadBatchId, string Sha256, string ContentType, string OriginalFileName, long FileSize, Guid? EarlierCopyId);
 
 /// <summary>A design's outcome: exactly one of processed, duplicate or failed.</summary>
 public sealed record DesignProcessingResult

@@ -6,19 +6,17 @@ using CraftFlow.Imaging.Decoding;
 using CraftFlow.Imaging.Duplicates;
 using CraftFlow.Imaging.Rendering;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace CraftFlow.Worker.Designs;
 
 /// <summary>
 /// Decodes a design's file once (<see cref="DesignAnalyzer"/>: its four perceptual hashes, its artwork signature and its
 /// thumbnail, behind the <see cref="AnalysisGate"/>), and judges it against all of the user's designs: an exact byte
-/// copy first (an earlier upload with the same SHA-256), then <see cref="DuplicateJudge"/> through the user's
+/// copy first (an earlier upload with the same SHA-256, found when the job loads its designs), then <see cref="DuplicateJudge"/> through the user's
 /// <see cref="ArtworkIndex"/>. The handler calls the judgement under the user's <see cref="UserJudgementLock"/>.
 /// </summary>
 public sealed partial class ImagingDesignProcessor(
     IBlobStore blobs,
-    NpgsqlDataSource dataSource,
     UserArtworkIndexCache indexes,
     AnalysisGate gate,
     IOptions<ImagingOptions> options,
@@ -76,12 +74,11 @@ public sealed partial class ImagingDesignProcessor(
     private async Task<DesignProcessingResult> JudgeAsync(
         DesignToProcess design, ArtworkSignature artwork, DesignProcessingResult analyzed, CancellationToken cancellationToken)
     {
-        var copy = await FindEarlierCopyAsync(design, cancellationToken);
         var index = await indexes.GetCurrentAsync(design.UserId, cancellationToken);
-        var related = copy is null ? index.Find(artwork, excludeId: design.Id) : [];
+        var related = design.EarlierCopyId is null ? index.Find(artwork, excludeId: design.Id) : [];
         index.Add(design.Id, artwork);
 
-        if (copy is { } original)
+        if (design.EarlierCopyId is { } original)
         {
             return Related(analyzed, original, DesignRelation.Exact, 0);
         }
@@ -101,23 +98,6 @@ public sealed partial class ImagingDesignProcessor(
             DuplicateOfId = duplicate ? other : null,
             DuplicateDistance = duplicate ? distance : null,
         };
-    }
-
-    /// <summary>The user's earliest other active design with the same bytes, uploaded before this one.</summary>
-    private async Task<Guid?> FindEarlierCopyAsync(DesignToProcess design, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("""
-            SELECT other.id
-            FROM design_images self
-            JOIN design_images other
-              ON other.user_id = self.user_id AND other.sha256 = self.sha256 AND other.is_active = true
-             AND (other.created_at, other.id) < (self.created_at, self.id)
-            WHERE self.id = $1
-            ORDER BY other.created_at, other.id
-            LIMIT 1
-            """);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = design.Id });
-        return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Design {DesignId} rejected ({Reason}): {Message}")]

@@ -149,11 +149,19 @@ public sealed partial class ProcessDesignBatchHandler(
 
     private async Task<List<DesignToProcess>> LoadUnfinishedAsync(Guid[] ids, CancellationToken cancellationToken)
     {
+        // With each design its earlier copy (idx ix_design_images_user_id_sha256), read here with the rest rather than
+        // one query per design under the user's judgement lock: uploads are rows from the moment the API accepts them,
+        // so the answer does not depend on what was judged before.
         await using var command = dataSource.CreateCommand("""
-            SELECT id, user_id, upload_batch_id, sha256, content_type, original_file_name, file_size
-            FROM design_images
-            WHERE id = ANY($1) AND status IN ('pending', 'processing')
-            ORDER BY array_position($1, id)
+            SELECT d.id, d.user_id, d.upload_batch_id, d.sha256, d.content_type, d.original_file_name, d.file_size,
+                   (SELECT other.id FROM design_images other
+                    WHERE other.user_id = d.user_id AND other.sha256 = d.sha256 AND other.is_active = true
+                      AND (other.created_at, other.id) < (d.created_at, d.id)
+                    ORDER BY other.created_at, other.id
+                    LIMIT 1)
+            FROM design_images d
+            WHERE d.id = ANY($1) AND d.status IN ('pending', 'processing')
+            ORDER BY array_position($1, d.id)
             """);
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
         var designs = new List<DesignToProcess>();
@@ -167,7 +175,8 @@ public sealed partial class ProcessDesignBatchHandler(
                 reader.GetString(3),
                 reader.GetString(4),
                 reader.GetString(5),
-                reader.GetInt64(6)));
+                reader.GetInt64(6),
+                reader.IsDBNull(7) ? null : reader.GetGuid(7)));
         }
 
         return designs;

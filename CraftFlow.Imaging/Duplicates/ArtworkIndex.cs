@@ -10,14 +10,37 @@ namespace CraftFlow.Imaging.Duplicates;
 public readonly record struct RelatedDesign(Guid Id, ArtworkMatch Match);
 
 /// <summary>
+/// A search of an <see cref="ArtworkIndex"/> begun against the designs in it at one moment and finished, maybe much
+/// later, against the designs added since (<see cref="ArtworkIndex.Begin"/>, <see cref="ArtworkIndex.Finish"/>).
+/// </summary>
+public sealed class PendingArtworkSearch
+{
+    internal PendingArtworkSearch(ArtworkIndex index, ArtworkSignature query, DuplicateRules rules, Guid? excludeId, long generation, List<RelatedDesign> found)
+        => (Index, Query, Rules, ExcludeId, Generation, Found) = (index, query, rules, excludeId, generation, found);
+
+    internal ArtworkIndex Index { get; }
+
+    internal ArtworkSignature Query { get; }
+
+    internal DuplicateRules Rules { get; }
+
+    internal Guid? ExcludeId { get; }
+
+    /// <summary>The index's generation when it was begun: the designs judged are those added up to it.</summary>
+    internal long Generation { get; }
+
+    internal List<RelatedDesign> Found { get; }
+}
+
+/// <summary>
 /// One seller's designs in memory, for the judgement against all of them (sized for 1,000,000). The orientation-free
 /// keys sit in one contiguous <c>ulong[]</c>, so a query is a linear XOR + popcount scan the CPU streams at memory
 /// speed (AVX2: four keys per step), and only the few candidates within <see cref="DuplicateRules.KeyDistance"/> are
 /// judged in full. The scan is exhaustive: the answer equals <see cref="DuplicateJudge.Judge"/> against every design.
 /// </summary>
 /// <remarks>
-/// Thread safety: any number of concurrent <see cref="Find"/> calls; <see cref="Add"/> and <see cref="Remove"/> take
-/// an exclusive lock and wait for running queries.
+/// Thread safety: any number of concurrent <see cref="Find"/>, <see cref="Begin"/> and <see cref="Finish"/> calls;
+/// <see cref="Add"/> and <see cref="Remove"/> take an exclusive lock and wait for running queries.
 /// </remarks>
 public sealed class ArtworkIndex : IDisposable
 {
@@ -30,6 +53,11 @@ public sealed class ArtworkIndex : IDisposable
     private float[] _spectrumRests = new float[16];
     private ArtworkSignature[] _signatures = new ArtworkSignature[16];
     private Guid[] _ids = new Guid[16];
+
+    // Per design, the generation of its Add: a search begun at generation g has judged every design present then
+    // (added at g or before) and still has to judge those added after.
+    private long[] _addedAt = new long[16];
+    private long _generation;
     private int _count;
 
     public int Count
@@ -70,6 +98,7 @@ public sealed class ArtworkIndex : IDisposable
                 Array.Resize(ref _spectrumRests, _count * 2);
                 Array.Resize(ref _signatures, _count * 2);
                 Array.Resize(ref _ids, _count * 2);
+                Array.Resize(ref _addedAt, _count * 2);
             }
 
             int at = _count++;
@@ -79,11 +108,29 @@ public sealed class ArtworkIndex : IDisposable
             _spectrumRests[at] = LayoutSpectrum.Of(signature.Layout, [Orientation.Identity], Spectrum(at));
             _signatures[at] = signature;
             _ids[at] = id;
+            _addedAt[at] = ++_generation;
             _positions[id] = at;
         }
         finally
         {
             _gate.ExitWriteLock();
+        }
+    }
+
+    /// <summary>
+    /// Whether the index holds the design with exactly this stored signature: adding it again would change nothing but
+    /// make every pending search judge it again (see <see cref="Finish"/>).
+    /// </summary>
+    public bool Holds(Guid id, ulong key, ReadOnlySpan<byte> signature)
+    {
+        _gate.EnterReadLock();
+        try
+        {
+            return _positions.TryGetValue(id, out int at) && _signatures[at].IsStoredAs(key, signature);
+        }
+        finally
+        {
+            _gate.ExitReadLock();
         }
     }
 
@@ -106,28 +153,45 @@ public sealed class ArtworkIndex : IDisposable
     /// then by distance and id. <paramref name="excludeId"/> leaves the query's own design out.
     /// </summary>
     public List<RelatedDesign> Find(ArtworkSignature query, DuplicateRules? rules = null, Guid? excludeId = null)
+        => Finish(Begin(query, rules, excludeId));
+
+    /// <summary>
+    /// Judges <paramref name="query"/> against the designs in the index now, for a <see cref="Finish"/> that judges it
+    /// against those added in the meantime: the costly part of a search can run before the caller serialises.
+    /// </summary>
+    public PendingArtworkSearch Begin(ArtworkSignature query, DuplicateRules? rules = null, Guid? excludeId = null)
     {
         ArgumentNullException.ThrowIfNull(query);
         rules ??= DuplicateRules.Default;
-        var related = new List<RelatedDesign>();
-        if (query.IsBlank)
-        {
-            return related;
-        }
-
         _gate.EnterReadLock();
         try
         {
-            var candidates = new List<int>();
-            Scan(new ScanQuery(query, rules), candidates);
-            var judged = new ArtworkQuery(query);
-            foreach (int i in candidates)
-            {
-                if (_ids[i] != excludeId && DuplicateJudge.Judge(judged, _signatures[i], rules) is { } match)
-                {
-                    related.Add(new RelatedDesign(_ids[i], match));
-                }
-            }
+            return new PendingArtworkSearch(this, query, rules, excludeId, _generation, JudgeAddedAfter(query, rules, excludeId, addedAfter: 0));
+        }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// What <see cref="Find"/> would return now, from a search begun earlier: its designs that are still in the index
+    /// unchanged, and the designs added since, judged now. A search begun on another index is done here in full.
+    /// </summary>
+    public List<RelatedDesign> Finish(PendingArtworkSearch search)
+    {
+        ArgumentNullException.ThrowIfNull(search);
+        if (search.Index != this)
+        {
+            return Find(search.Query, search.Rules, search.ExcludeId);
+        }
+
+        List<RelatedDesign> related;
+        _gate.EnterReadLock();
+        try
+        {
+            related = search.Generation == _generation ? [] : JudgeAddedAfter(search.Query, search.Rules, search.ExcludeId, search.Generation);
+            related.AddRange(search.Found.Where(r => _positions.TryGetValue(r.Id, out int at) && _addedAt[at] <= search.Generation));
         }
         finally
         {
@@ -148,16 +212,40 @@ public sealed class ArtworkIndex : IDisposable
         return related;
     }
 
+    // Under the read lock: the designs added after the given generation that the judge relates to the query.
+    private List<RelatedDesign> JudgeAddedAfter(ArtworkSignature query, DuplicateRules rules, Guid? excludeId, long addedAfter)
+    {
+        var related = new List<RelatedDesign>();
+        if (query.IsBlank)
+        {
+            return related;
+        }
+
+        var candidates = new List<int>();
+        Scan(new ScanQuery(query, rules, addedAfter), candidates);
+        var judged = new ArtworkQuery(query);
+        foreach (int i in candidates)
+        {
+            if (_ids[i] != excludeId && DuplicateJudge.Judge(judged, _signatures[i], rules) is { } match)
+            {
+                related.Add(new RelatedDesign(_ids[i], match));
+            }
+        }
+
+        return related;
+    }
+
     public void Dispose() => _gate.Dispose();
 
     /// <summary>What the scan tests against each design, computed once per query: per judged orientation, the outline,
-    /// the aspect and the layout's kept coefficients of the query turned over that way.</summary>
+    /// the aspect and the layout's kept coefficients of the query turned over that way; and which designs it looks at.</summary>
     private readonly struct ScanQuery
     {
         private readonly float[] _spectra;
 
-        public ScanQuery(ArtworkSignature query, DuplicateRules rules)
+        public ScanQuery(ArtworkSignature query, DuplicateRules rules, long addedAfter)
         {
+            AddedAfter = addedAfter;
             var orientations = Orientation.Judged;
             Key = query.Key;
             Rules = rules;
@@ -175,6 +263,9 @@ public sealed class ArtworkIndex : IDisposable
 
         public ulong Key { get; }
 
+        /// <summary>Only designs added after this generation are scanned.</summary>
+        public long AddedAfter { get; }
+
         public DuplicateRules Rules { get; }
 
         public ulong[] Outlines { get; }
@@ -188,11 +279,17 @@ public sealed class ArtworkIndex : IDisposable
 
     private Span<float> Spectrum(int at) => _spectra.AsSpan(at * LayoutSpectrum.Length, LayoutSpectrum.Length);
 
-    // The judge's tests that need no more than a few numbers per design, in the order they reject most for least work
+    // Designs the query has been judged against already are skipped; then the judge's tests that need no more than a
+    // few numbers per design, in the order they reject most for least work
     // (outline, aspect, the layout's correlation bound), run over the dense arrays: almost every design ends here
     // without its signature being touched, and none ends here that the judge would relate.
     private bool MayRelate(in ScanQuery query, int i)
     {
+        if (_addedAt[i] <= query.AddedAfter)
+        {
+            return false;
+        }
+
         for (int o = 0; o < query.Outlines.Length; o++)
         {
             int distance = BitOperations.PopCount(query.Outlines[o] ^ _outlines[i]);
@@ -284,6 +381,7 @@ public sealed class ArtworkIndex : IDisposable
             _spectrumRests[at] = _spectrumRests[last];
             _signatures[at] = _signatures[last];
             _ids[at] = _ids[last];
+            _addedAt[at] = _addedAt[last];
             _positions[_ids[at]] = at;
         }
 

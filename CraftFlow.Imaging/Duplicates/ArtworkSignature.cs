@@ -147,18 +147,36 @@ public sealed class ArtworkSignature
     public byte[] ToBytes()
     {
         var bytes = new byte[FixedLength + _deflatedInk.Length];
-        bytes[0] = FormatVersion;
-        bytes[1] = IsBlank ? (byte)1 : (byte)0;
-        BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(2), Aspect);
-        for (int o = 0; o < 8; o++)
-        {
-            BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(6 + (o * 8)), _outlines[o]);
-        }
-
-        Layout.CopyTo(bytes, 70);
-        Colours.CopyTo(bytes, 70 + Layout.Length);
+        WriteFixedPart(bytes);
         _deflatedInk.CopyTo(bytes, FixedLength);
         return bytes;
+    }
+
+    /// <summary>Whether <see cref="ToBytes"/> and <see cref="Key"/> are these, without building them.</summary>
+    internal bool IsStoredAs(ulong key, ReadOnlySpan<byte> bytes)
+    {
+        if (key != Key || bytes.Length != FixedLength + _deflatedInk.Length)
+        {
+            return false;
+        }
+
+        Span<byte> fixedPart = stackalloc byte[FixedLength];
+        WriteFixedPart(fixedPart);
+        return bytes[..FixedLength].SequenceEqual(fixedPart) && bytes[FixedLength..].SequenceEqual(_deflatedInk);
+    }
+
+    private void WriteFixedPart(Span<byte> bytes)
+    {
+        bytes[0] = FormatVersion;
+        bytes[1] = IsBlank ? (byte)1 : (byte)0;
+        BinaryPrimitives.WriteSingleLittleEndian(bytes[2..], Aspect);
+        for (int o = 0; o < 8; o++)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes[(6 + (o * 8))..], _outlines[o]);
+        }
+
+        Layout.CopyTo(bytes[70..]);
+        Colours.CopyTo(bytes[(70 + Layout.Length)..]);
     }
 
     /// <returns>The signature, or null for one of an earlier format: that design is matched by its bytes only until it is analysed again.</returns>

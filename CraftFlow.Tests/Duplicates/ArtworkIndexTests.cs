@@ -63,11 +63,52 @@ public sealed class ArtworkIndexTests
         index.Add(second, signature);
         Assert.Equal(2, index.Find(signature).Count);
 
+        // What a refresh compares a stored row with: the same key and bytes, or not.
+        var stored = ArtworkSignature.FromBytes(signature.Key, signature.ToBytes())!;
+        Assert.True(index.Holds(second, stored.Key, stored.ToBytes()));
+        Assert.False(index.Holds(second, stored.Key ^ 1, stored.ToBytes()));
+
         Assert.True(index.Remove(first));
         Assert.False(index.Remove(first));
+        Assert.False(index.Holds(first, signature.Key, signature.ToBytes()));
         index.Add(second, ArtworkSignature.Of(Draw(random)));
+        Assert.False(index.Holds(second, signature.Key, signature.ToBytes()));
         Assert.Empty(index.Find(signature));
         Assert.Equal(1, index.Count);
+    }
+
+    [Fact]
+    public void A_search_finished_later_answers_what_a_search_then_would()
+    {
+        var random = new Random(5);
+        var artwork = DrawnArtwork.Random(random, Side);
+        var query = ArtworkSignature.Of(artwork.Draw(Side, Side));
+        var copy = ArtworkSignature.Of(artwork.Draw(Side + 40, Side + 40, offsetX: 20, offsetY: 20));
+        var mirrored = ArtworkSignature.Of(DrawnArtwork.Mirror(artwork.Draw(Side, Side)));
+        using var index = new ArtworkIndex();
+        Guid removed = Guid.NewGuid(), replaced = Guid.NewGuid(), kept = Guid.NewGuid(), added = Guid.NewGuid();
+        foreach (var id in (Guid[])[removed, replaced, kept])
+        {
+            index.Add(id, copy);
+        }
+
+        var search = index.Begin(query);
+        Assert.Equal(3, search.Found.Count);
+
+        // After it began: one design deleted, one re-analysed into something else, one new near-duplicate.
+        index.Remove(removed);
+        index.Add(replaced, ArtworkSignature.Of(Draw(random)));
+        index.Add(added, mirrored);
+
+        var finished = index.Finish(search);
+        Assert.Equal(index.Find(query), finished);
+        Assert.Equal(new[] { kept, added }.Order(), finished.Select(r => r.Id).Order());
+        Assert.Equal(DesignRelation.Mirrored, finished.Single(r => r.Id == added).Match.Relation);
+
+        // Begun on another index (a cache that was reloaded), the search is done again in full.
+        using var other = new ArtworkIndex();
+        other.Add(added, mirrored);
+        Assert.Equal([added], other.Finish(search).Select(r => r.Id));
     }
 
     private static RgbaImage Draw(Random random) => DrawnArtwork.Random(random, Side).Draw(Side, Side);

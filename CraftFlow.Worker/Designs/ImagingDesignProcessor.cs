@@ -68,14 +68,20 @@ public sealed partial class ImagingDesignProcessor(
             ArtworkSignature = analysis.Artwork.ToBytes(),
         };
         var artwork = analysis.Artwork;
-        return new AnalyzedDesign(ct => JudgeAsync(design, artwork, analyzed, ct));
+
+        // The judgement against the designs indexed so far runs here, with the other analyses; under the user's lock
+        // only the designs recorded since are judged.
+        var search = design.EarlierCopyId is null ? indexes.Loaded(design.UserId)?.Begin(artwork, excludeId: design.Id) : null;
+        return new AnalyzedDesign(ct => JudgeAsync(design, artwork, search, analyzed, ct));
     }
 
     private async Task<DesignProcessingResult> JudgeAsync(
-        DesignToProcess design, ArtworkSignature artwork, DesignProcessingResult analyzed, CancellationToken cancellationToken)
+        DesignToProcess design, ArtworkSignature artwork, PendingArtworkSearch? search, DesignProcessingResult analyzed, CancellationToken cancellationToken)
     {
         var index = await indexes.GetCurrentAsync(design.UserId, cancellationToken);
-        var related = design.EarlierCopyId is null ? index.Find(artwork, excludeId: design.Id) : [];
+        var related = design.EarlierCopyId is not null ? []
+            : search is not null ? index.Finish(search)
+            : index.Find(artwork, excludeId: design.Id);
         index.Add(design.Id, artwork);
 
         if (design.EarlierCopyId is { } original)

@@ -56,6 +56,13 @@ public sealed class UserArtworkIndexCache(NpgsqlDataSource dataSource, UserJudge
         return entry.Index;
     }
 
+    /// <summary>
+    /// The user's index as it is, if this process has loaded it: for a search begun outside the user's lock (see
+    /// <see cref="ArtworkIndex.Begin"/>) and finished under it on <see cref="GetCurrentAsync"/>'s index.
+    /// </summary>
+    public ArtworkIndex? Loaded(Guid userId)
+        => _entries.TryGetValue(userId, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result.Index : null;
+
     public void Dispose()
     {
         foreach (var entry in _entries.Values.Where(e => e.IsValueCreated && e.Value.IsCompletedSuccessfully))
@@ -106,10 +113,15 @@ public sealed class UserArtworkIndexCache(NpgsqlDataSource dataSource, UserJudge
             {
                 index.Remove(id);
             }
-            else if (!reader.IsDBNull(2) && !reader.IsDBNull(3)
-                && ArtworkSignature.FromBytes(HashBits.FromStored(reader.GetInt64(2)), reader.GetFieldValue<byte[]>(3)) is { } signature)
+            else if (!reader.IsDBNull(2) && !reader.IsDBNull(3))
             {
-                index.Add(id, signature);
+                // Most rows a refresh reads are the designs this process judged and indexed itself.
+                var key = HashBits.FromStored(reader.GetInt64(2));
+                var stored = reader.GetFieldValue<byte[]>(3);
+                if (!index.Holds(id, key, stored) && ArtworkSignature.FromBytes(key, stored) is { } signature)
+                {
+                    index.Add(id, signature);
+                }
             }
         }
     }

@@ -1,7 +1,8 @@
 # Sourced by the bench scripts: a throwaway PostgreSQL, redis-server, the API and the Worker on free loopback
 # ports, all stopped (and the work directory removed) when the script exits. Run from the repository root.
 #   services_init PREFIX   work directory $work (mktemp /tmp/PREFIX-XXXX), ports, the exit trap
-#   services_build         Release builds of the API, the Worker and the migration service
+#   services_build         the API, the Worker and the migration service published as their Dockerfiles publish
+#                          them (Release, linux-x64, ReadyToRun), into $work/out
 #   services_start         PostgreSQL + migrations, redis-server (unless REDIS=0), API and Worker; waits for /alive
 #   services_register_user registers a fresh user and prints its bearer token
 # After services_start: $api (base URL), $api_pid, $worker_pid ($! of an env that execs dotnet: the Worker's own pid).
@@ -30,9 +31,10 @@ services_cleanup() {
 }
 
 services_build() {
-  echo "== building (Release)"
+  echo "== publishing (Release, linux-x64, ReadyToRun, as the Dockerfiles do)"
   for project in CraftFlow.Api CraftFlow.Worker CraftFlow.MigrationService; do
-    dotnet build "$project" -c Release -v q -nologo >/dev/null
+    dotnet publish "$project/$project.csproj" -c Release -r linux-x64 --self-contained false -v q -nologo \
+      -o "$work/out/$project" >/dev/null
   done
 }
 
@@ -42,7 +44,7 @@ services_start() {
   as_pg "$pgbin/initdb" -D "$work/pg" -U postgres --auth=trust --no-sync >/dev/null
   as_pg "$pgbin/pg_ctl" -D "$work/pg" -l "$work/pg/log" -o "-p $pg_port -h 127.0.0.1 -k $work/pg -c shared_buffers=256MB" -w start >/dev/null
   local conn="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=craftflowdb"
-  ConnectionStrings__craftflowdb="$conn" dotnet CraftFlow.MigrationService/bin/Release/net10.0/CraftFlow.MigrationService.dll >/dev/null
+  ConnectionStrings__craftflowdb="$conn" dotnet "$work/out/CraftFlow.MigrationService/CraftFlow.MigrationService.dll" >/dev/null
 
   local services_env=(ConnectionStrings__craftflowdb="$conn" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning
     STORAGE_PATH="$work/blobs")
@@ -57,10 +59,10 @@ services_start() {
 
   echo "== api on :$api_port, worker on :$worker_port (WORKER_CONCURRENCY=$worker_concurrency, redis: ${REDIS:-1})"
   env "${services_env[@]}" ASPNETCORE_URLS="http://127.0.0.1:$api_port" \
-    dotnet CraftFlow.Api/bin/Release/net10.0/CraftFlow.Api.dll > "$work/api.log" 2>&1 &
+    dotnet "$work/out/CraftFlow.Api/CraftFlow.Api.dll" > "$work/api.log" 2>&1 &
   api_pid=$!
   env "${services_env[@]}" ASPNETCORE_URLS="http://127.0.0.1:$worker_port" WORKER_CONCURRENCY="$worker_concurrency" \
-    dotnet CraftFlow.Worker/bin/Release/net10.0/CraftFlow.Worker.dll > "$work/worker.log" 2>&1 &
+    dotnet "$work/out/CraftFlow.Worker/CraftFlow.Worker.dll" > "$work/worker.log" 2>&1 &
   worker_pid=$!
   local port
   for port in "$api_port" "$worker_port"; do

@@ -47,10 +47,8 @@ public sealed class ArtworkIndex : IDisposable
     private readonly ReaderWriterLockSlim _gate = new(LockRecursionPolicy.NoRecursion);
     private readonly Dictionary<Guid, int> _positions = [];
     private ulong[] _keys = new ulong[16];
-    private ulong[] _outlines = new ulong[16];
-    private float[] _aspects = new float[16];
+    private ScanEntry[] _entries = new ScanEntry[16];
     private float[] _spectra = new float[16 * LayoutSpectrum.Length];
-    private float[] _spectrumRests = new float[16];
     private ArtworkSignature[] _signatures = new ArtworkSignature[16];
     private Guid[] _ids = new Guid[16];
 
@@ -92,10 +90,8 @@ public sealed class ArtworkIndex : IDisposable
             if (_count == _ids.Length)
             {
                 Array.Resize(ref _keys, _count * 2);
-                Array.Resize(ref _outlines, _count * 2);
-                Array.Resize(ref _aspects, _count * 2);
+                Array.Resize(ref _entries, _count * 2);
                 Array.Resize(ref _spectra, _count * 2 * LayoutSpectrum.Length);
-                Array.Resize(ref _spectrumRests, _count * 2);
                 Array.Resize(ref _signatures, _count * 2);
                 Array.Resize(ref _ids, _count * 2);
                 Array.Resize(ref _addedAt, _count * 2);
@@ -103,9 +99,10 @@ public sealed class ArtworkIndex : IDisposable
 
             int at = _count++;
             _keys[at] = signature.Key;
-            _outlines[at] = signature.Outline(Orientation.Identity);
-            _aspects[at] = signature.Aspect;
-            _spectrumRests[at] = LayoutSpectrum.Of(signature.Layout, [Orientation.Identity], Spectrum(at));
+            _entries[at] = new ScanEntry(
+                signature.Outline(Orientation.Identity),
+                signature.Aspect,
+                LayoutSpectrum.Of(signature.Layout, [Orientation.Identity], Spectrum(at)));
             _signatures[at] = signature;
             _ids[at] = id;
             _addedAt[at] = ++_generation;
@@ -279,77 +276,145 @@ public sealed class ArtworkIndex : IDisposable
 
     private Span<float> Spectrum(int at) => _spectra.AsSpan(at * LayoutSpectrum.Length, LayoutSpectrum.Length);
 
-    // Designs the query has been judged against already are skipped; then the judge's tests that need no more than a
-    // few numbers per design, in the order they reject most for least work
-    // (outline, aspect, the layout's correlation bound), run over the dense arrays: almost every design ends here
-    // without its signature being touched, and none ends here that the judge would relate.
+    /// <summary>What the scan's tests after the key read of a design, together: one cache line holds four, so a design
+    /// whose key passes costs one memory access before its layout's.</summary>
+    private readonly record struct ScanEntry(ulong Outline, float Aspect, float SpectrumRest);
+
+    // The judge's tests that need no more than a few numbers per design, in the order they reject most for least work
+    // (outline, aspect, the layout's correlation bound): almost every design ends here without its signature being
+    // touched, and none ends here that the judge would relate. Then designs the query has been judged against already
+    // are skipped.
     private bool MayRelate(in ScanQuery query, int i)
     {
-        if (_addedAt[i] <= query.AddedAfter)
-        {
-            return false;
-        }
-
+        ref readonly ScanEntry entry = ref _entries[i];
         for (int o = 0; o < query.Outlines.Length; o++)
         {
-            int distance = BitOperations.PopCount(query.Outlines[o] ^ _outlines[i]);
+            int distance = BitOperations.PopCount(query.Outlines[o] ^ entry.Outline);
             if (distance <= query.Rules.OutlineDistance
-                && DuplicateJudge.AspectsAgree(query.Aspects[o], _aspects[i], query.Rules)
-                && !(LayoutSpectrum.Bound(query.Spectrum(o), query.SpectrumRest, Spectrum(i), _spectrumRests[i])
+                && DuplicateJudge.AspectsAgree(query.Aspects[o], entry.Aspect, query.Rules)
+                && !(LayoutSpectrum.Bound(query.Spectrum(o), query.SpectrumRest, Spectrum(i), entry.SpectrumRest)
                     < query.Rules.RequiredCorrelation(distance)))
             {
-                return true;
+                return _addedAt[i] > query.AddedAfter;
             }
         }
 
         return false;
     }
 
+    // In chunks: the designs whose keys are within the distance (a streaming scan), then of those the ones whose outline
+    // is within it for some orientation, then the other tests. The outline pass has no branch on what it loads, so the
+    // CPU keeps many of its cache misses in flight at once (at 1,000,000 designs each near key is one, on its own a
+    // memory latency per design).
     private void Scan(in ScanQuery query, List<int> hits)
     {
-        int i = 0;
-        if (Avx2.IsSupported)
+        Span<int> near = stackalloc int[NearChunk];
+        for (int next = 0; next < _count;)
         {
-            i = ScanAvx2(query, hits);
-        }
-
-        for (; i < _count; i++)
-        {
-            if (BitOperations.PopCount(_keys[i] ^ query.Key) <= query.Rules.KeyDistance && MayRelate(query, i))
+            next = NearKeys(query, next, near, out int found);
+            var outlined = near[..NearOutlines(query, near[..found])];
+            for (int j = 0; j < outlined.Length; j++)
             {
-                hits.Add(i);
+                if (j + PrefetchDistance < outlined.Length)
+                {
+                    Prefetch(ref _spectra[outlined[j + PrefetchDistance] * LayoutSpectrum.Length], bytes: LayoutSpectrum.Length * sizeof(float));
+                }
+
+                if (MayRelate(query, outlined[j]))
+                {
+                    hits.Add(outlined[j]);
+                }
             }
         }
     }
 
-    // Four keys per step: XOR, per-byte popcount by two 16-entry table lookups (vpshufb), horizontal sum per 64-bit
-    // lane (vpsadbw), compare with the limit, four-bit mask; the few keys within it go on to the other tests at once.
-    // Returns the first index not scanned.
-    private int ScanAvx2(in ScanQuery query, List<int> hits)
+    private const int NearChunk = 1024;
+
+    // How many designs ahead the passes over near designs ask for the memory they will read: enough to cover a memory
+    // latency at the few nanoseconds each design's test takes.
+    private const int PrefetchDistance = 16;
+
+    // A hint, harmless if the array has moved since: the cache lines of the (at most 64) bytes from there on are
+    // fetched meanwhile.
+    private static unsafe void Prefetch<T>(ref T at, int bytes)
     {
-        var table = Vector256.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
-        var lowNibble = Vector256.Create((byte)0x0F);
-        var key = Vector256.Create(query.Key);
-        var limitPlusOne = Vector256.Create(query.Rules.KeyDistance + 1L);
-        ref ulong keys = ref MemoryMarshal.GetArrayDataReference(_keys);
-        int end = _count - (_count % 4);
-        int i = 0;
-        for (; i < end; i += 4)
+        if (Sse.IsSupported)
         {
-            uint mask = WithinMask(Vector256.LoadUnsafe(ref keys, (nuint)i) ^ key, limitPlusOne, table, lowNibble);
-            while (mask != 0)
+            byte* first = (byte*)Unsafe.AsPointer(ref at);
+            Sse.Prefetch0(first);
+            Sse.Prefetch0(first + bytes - 1);
+        }
+    }
+
+    // Fills near with the designs from start on whose keys are within the distance, until it is full or the scan is
+    // done; returns the first index not scanned.
+    private int NearKeys(in ScanQuery query, int start, Span<int> near, out int found)
+    {
+        int i = start, n = 0;
+        if (Avx2.IsSupported)
+        {
+            // Four keys per step: XOR, per-byte popcount by two 16-entry table lookups (vpshufb), horizontal sum per
+            // 64-bit lane (vpsadbw), compare with the limit, four-bit mask.
+            var table = Vector256.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+            var lowNibble = Vector256.Create((byte)0x0F);
+            var key = Vector256.Create(query.Key);
+            var limitPlusOne = Vector256.Create(query.Rules.KeyDistance + 1L);
+            ref ulong keys = ref MemoryMarshal.GetArrayDataReference(_keys);
+            for (; i + 4 <= _count; i += 4)
             {
-                int hit = i + BitOperations.TrailingZeroCount(mask);
-                if (MayRelate(query, hit))
+                if (n > near.Length - 4)
                 {
-                    hits.Add(hit);
+                    found = n;
+                    return i;
                 }
 
-                mask &= mask - 1;
+                uint mask = WithinMask(Vector256.LoadUnsafe(ref keys, (nuint)i) ^ key, limitPlusOne, table, lowNibble);
+                while (mask != 0)
+                {
+                    near[n++] = i + BitOperations.TrailingZeroCount(mask);
+                    mask &= mask - 1;
+                }
             }
         }
 
+        for (; i < _count && n < near.Length; i++)
+        {
+            if (BitOperations.PopCount(_keys[i] ^ query.Key) <= query.Rules.KeyDistance)
+            {
+                near[n++] = i;
+            }
+        }
+
+        found = n;
         return i;
+    }
+
+    // Keeps, in place and in order, the designs whose outline is within the distance in some judged orientation;
+    // returns how many.
+    private int NearOutlines(in ScanQuery query, Span<int> near)
+    {
+        ReadOnlySpan<ulong> outlines = query.Outlines;
+        int limit = query.Rules.OutlineDistance, kept = 0;
+        for (int j = 0; j < near.Length; j++)
+        {
+            if (j + PrefetchDistance < near.Length)
+            {
+                Prefetch(ref _entries[near[j + PrefetchDistance]], bytes: Unsafe.SizeOf<ScanEntry>());
+            }
+
+            int i = near[j];
+            ulong outline = _entries[i].Outline;
+            int closest = int.MaxValue;
+            foreach (ulong o in outlines)
+            {
+                closest = Math.Min(closest, BitOperations.PopCount(o ^ outline));
+            }
+
+            near[kept] = i;
+            kept += closest <= limit ? 1 : 0;
+        }
+
+        return kept;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -375,10 +440,8 @@ public sealed class ArtworkIndex : IDisposable
         if (at != last)
         {
             _keys[at] = _keys[last];
-            _outlines[at] = _outlines[last];
-            _aspects[at] = _aspects[last];
+            _entries[at] = _entries[last];
             Spectrum(last).CopyTo(Spectrum(at));
-            _spectrumRests[at] = _spectrumRests[last];
             _signatures[at] = _signatures[last];
             _ids[at] = _ids[last];
             _addedAt[at] = _addedAt[last];

@@ -51,6 +51,37 @@ public sealed class ArtworkIndexTests
     }
 
     [Fact]
+    public void Find_is_exact_when_thousands_of_keys_are_near_the_query()
+    {
+        // More near keys than the scan gathers at once, in a count the vector steps do not divide: every chunk and
+        // the scalar tail are judged.
+        var random = new Random(29);
+        var query = ArtworkSignature.Of(DrawnArtwork.Random(random, Side).Draw(Side, Side));
+        var shapes = new[]
+        {
+            ArtworkSignature.Of(DrawnArtwork.Mirror(DrawnArtwork.Random(new Random(29), Side).Draw(Side, Side))).ToBytes(),
+            ArtworkSignature.Of(DrawnArtwork.Random(random, Side).Draw(Side, Side)).ToBytes(),
+            ArtworkSignature.Of(DrawnArtwork.Random(random, Side).Draw(Side, Side)).ToBytes(),
+        };
+        var stored = new Dictionary<Guid, ArtworkSignature>();
+        for (int i = 0; i < 2_503; i++)
+        {
+            ulong key = query.Key ^ (1UL << random.Next(64)) ^ (i % 7 == 0 ? ulong.MaxValue : 0);
+            stored[Guid.NewGuid()] = ArtworkSignature.FromBytes(key, shapes[i % shapes.Length])!;
+        }
+
+        using var index = new ArtworkIndex();
+        foreach (var (id, signature) in stored)
+        {
+            index.Add(id, signature);
+        }
+
+        var expected = stored.Where(s => DuplicateJudge.Judge(query, s.Value) is not null).Select(s => s.Key).Order().ToList();
+        Assert.Equal(expected, index.Find(query).Select(f => f.Id).Order().ToList());
+        Assert.InRange(expected.Count, 600, 900);
+    }
+
+    [Fact]
     public void Removed_and_replaced_designs_are_no_longer_found()
     {
         var random = new Random(3);

@@ -45,7 +45,9 @@ case "$IMAGES" in
     echo "== $COUNT openclipart PNGs as they come (every k-th file of the collection)"
     mkdir -p "$work/images"
     total=$(find /usr/share/openclipart/png -name '*.png' | wc -l)
-    find /usr/share/openclipart/png -name '*.png' | sort | awk -v k=$((total / (COUNT + WARMUP))) 'NR % k == 0' | head -n "$((COUNT + WARMUP))" |
+    # awk stops at the count itself: a head closing the pipe early would fail the pipeline (pipefail) at random.
+    find /usr/share/openclipart/png -name '*.png' | sort |
+      awk -v k=$((total / (COUNT + WARMUP))) -v n=$((COUNT + WARMUP)) 'NR % k == 0 && taken < n { print; taken++ }' |
       nl -w4 -nrz | while read -r n f; do cp "$f" "$work/images/clip-$n.png"; done ;;
 esac
 files=("$work"/images/*)

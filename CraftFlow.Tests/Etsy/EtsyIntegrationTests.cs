@@ -350,6 +350,25 @@ public sealed class EtsyIntegrationTests(EtsyFixture fixture) : IClassFixture<Et
     }
 
     [Fact]
+    public async Task A_listing_whose_every_attempt_meets_an_unreadable_answer_fails_with_the_reason_and_does_not_stay_publishing()
+    {
+        using var client = await fixture.CreateUserClientAsync();
+        var seller = fixture.AddSeller();
+        var connectionId = (await fixture.ConnectAsync(client, seller.UserId)).GetProperty("id").GetGuid();
+        var designId = await fixture.UploadDesignAsync(client, ApiFixture.Png(64, 48, "#335577"));
+        var createsBefore = fixture.Etsy.Count("create");
+        fixture.Etsy.Garble("create", times: 4);
+
+        var (listingId, jobId) = await fixture.PublishAsync(client, EtsyFixture.Draft(connectionId, designId, "Garbled tee"));
+        var listing = await EtsyFixture.WaitForListingAsync(client, listingId, "failed");
+
+        Assert.StartsWith("Publishing failed:", listing.GetProperty("error_message").GetString(), StringComparison.Ordinal);
+        await WaitForJobStateAsync(client, jobId, "discarded");
+        Assert.Equal(4, fixture.Etsy.Count("create") - createsBefore);
+        Assert.DoesNotContain(fixture.Etsy.Listings, l => l.Title == "Garbled tee");
+    }
+
+    [Fact]
     public async Task A_crash_between_etsys_answer_and_our_commit_does_not_make_a_second_listing()
     {
         using var client = await fixture.CreateUserClientAsync();

@@ -103,6 +103,15 @@ public sealed class FakeEtsy : IAsyncDisposable
         }
     }
 
+    /// <summary>The next <paramref name="times"/> requests of an operation answer 200 with a page that is not JSON (a proxy's).</summary>
+    public void Garble(string operation, int times)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            _faults.Enqueue(new Fault(operation, null, null, null, false, Garbled: true));
+        }
+    }
+
     /// <summary>The next request of an operation waits this long before it is handled.</summary>
     public void Delay(string operation, TimeSpan delay) => _faults.Enqueue(new Fault(operation, null, null, delay, false));
 
@@ -244,6 +253,13 @@ public sealed class FakeEtsy : IAsyncDisposable
             }
 
             await Error((int)status, status == HttpStatusCode.TooManyRequests ? "Too many requests" : "Internal error").ExecuteAsync(context);
+            return;
+        }
+
+        if (fault?.Garbled == true)
+        {
+            context.Response.ContentType = "text/html";
+            await context.Response.WriteAsync("<html><body>Down for maintenance</body></html>", context.RequestAborted);
             return;
         }
 
@@ -571,5 +587,5 @@ public sealed class FakeEtsy : IAsyncDisposable
 
     private sealed record AccessToken(long UserId, DateTimeOffset ExpiresAt);
 
-    private sealed record Fault(string Operation, HttpStatusCode? Status, int? RetryAfterSeconds, TimeSpan? Delay, bool LoseAnswer);
+    private sealed record Fault(string Operation, HttpStatusCode? Status, int? RetryAfterSeconds, TimeSpan? Delay, bool LoseAnswer, bool Garbled = false);
 }

@@ -67,18 +67,29 @@ public sealed partial class PublishListingHandler(
         }
         catch (Exception e) when (EtsyFailures.IsUnavailable(e) || e is EtsyNotConfiguredException or EtsyApiException)
         {
-            var lastAttempt = job.Attempt >= job.MaxAttempts;
-            var reason = EtsyFailures.Describe(e);
-            listing.ErrorMessage = lastAttempt ? reason : $"{reason} Retrying.";
-            if (lastAttempt)
-            {
-                listing.Status = ListingStatus.Failed;
-            }
-
-            await db.SaveChangesAsync(cancellationToken);
-            LogAttemptFailed(listing.Id, job.Attempt, reason);
+            await RecordFailedAttemptAsync(db, listing, job, EtsyFailures.Describe(e), cancellationToken);
             throw;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Anything else (an answer that is not Etsy's JSON, our own fault) is retried like an outage; on the last
+            // attempt the listing fails, so it never stays 'publishing' behind a discarded job.
+            await RecordFailedAttemptAsync(db, listing, job, $"Publishing failed: {e.Message}", cancellationToken);
+            throw;
+        }
+    }
+
+    private async Task RecordFailedAttemptAsync(CraftFlowDbContext db, EtsyListing listing, Job job, string reason, CancellationToken cancellationToken)
+    {
+        var lastAttempt = job.Attempt >= job.MaxAttempts;
+        listing.ErrorMessage = lastAttempt ? reason : $"{reason} Retrying.";
+        if (lastAttempt)
+        {
+            listing.Status = ListingStatus.Failed;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        LogAttemptFailed(listing.Id, job.Attempt, reason);
     }
 
     private async Task PublishAsync(CraftFlowDbContext db, EtsyListing listing, CancellationToken cancellationToken)

@@ -70,10 +70,11 @@ public sealed partial class PublishListingHandler(
             await RecordFailedAttemptAsync(db, listing, job, EtsyFailures.Describe(e), cancellationToken);
             throw;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // Anything else (an answer that is not Etsy's JSON, our own fault) is retried like an outage; on the last
-            // attempt the listing fails, so it never stays 'publishing' behind a discarded job.
+            // Anything else but our own shutdown (an answer that is not Etsy's JSON, a cancellation that is not ours, our
+            // own fault) is retried like an outage; on the last attempt the listing fails, so it never stays
+            // 'publishing' behind a discarded job.
             await RecordFailedAttemptAsync(db, listing, job, $"Publishing failed: {e.Message}", cancellationToken);
             throw;
         }
